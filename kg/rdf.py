@@ -1,0 +1,223 @@
+"""KnowledgeGraph → rdflib Dataset, and the deterministic writers for Turtle and TriG.
+
+Layout of the dataset (documented in the README, "Provenance model"):
+
+* one named graph per article (:func:`kg.ontology.article_graph_iri`) holding the article's
+  metadata, the plain triples it asserts (``<s> kg:signed <o>``), its :class:`kg:Evidence`
+  records (sentence, offsets, rule, confidence) and ``kg:mentionedIn`` links;
+* one corpus graph (:data:`CORPUS_GRAPH`) holding what depends on the whole corpus: entities
+  (type, ``rdfs:label``, ``skos:altLabel``), the ``kg:Fact`` / ``kg:Claim`` resources that
+  describe each triple (``rdf:subject/predicate/object``, combined confidence, support count,
+  ``kg:evidence`` links) and the declarations of open relations.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from kg.model import Article, Entity, Evidence, Fact, KnowledgeGraph
+from kg.ontology import (
+    ID,
+    KG,
+    KGR,
+    article_graph_iri,
+    article_iri,
+    entity_iri,
+    evidence_iri,
+    fact_iri,
+    open_relation_iri,
+)
+
+__all__ = [
+    "CORPUS_GRAPH",
+    "SCHEMA",
+    "PREFIXES",
+    "predicate_iri",
+    "to_dataset",
+    "quads",
+    "clean_literal",
+    "bind_prefixes",
+    "write_atomic",
+]
+
+SCHEMA = Namespace("http://schema.org/")
+CORPUS_GRAPH = ID["graph/corpus"]
+PREFIXES = {
+    "kg": KG._NS,
+    "kgr": KGR,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "schema": SCHEMA,
+    "prov": Namespace("http://www.w3.org/ns/prov#"),
+    "owl": Namespace("http://www.w3.org/2002/07/owl#"),
+    "entity": ID["entity/"],
+    "article": ID["article/"],
+    "fact": ID["fact/"],
+    "evidence": ID["evidence/"],
+}
+
+_BAD_CHARS = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
+_BAD_CHARS.update({0x7F: None, 0xFFFE: None, 0xFFFF: None})
+
+
+def clean_literal(text: str) -> str:
+    """Text safe to put in any RDF syntax: no control characters, no lone surrogates."""
+    text = text.translate(_BAD_CHARS)
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _lit(text: str, lang: str | None = None) -> Literal:
+    return Literal(clean_literal(text), lang=lang)
+
+
+def _dec(x: float) -> Literal:
+    return Literal(Decimal(f"{x:.4f}").normalize() if x else Decimal("0"), datatype=XSD.decimal)
+
+
+def _int(n: int) -> Literal:
+    return Literal(n, datatype=XSD.integer)
+
+
+def predicate_iri(fact: Fact) -> URIRef:
+    """The property a fact is asserted with: a core kg term, or an open relation."""
+    return KG[fact.predicate] if fact.predicate else open_relation_iri(fact.verb)
+
+
+def _article_triples(a: Article) -> Iterator[tuple]:
+    node = article_iri(a.id)
+    yield node, RDF.type, KG.Article
+    yield node, DCTERMS.identifier, _lit(a.id)
+    if a.title:
+        yield node, DCTERMS.title, _lit(a.title)
+    if a.url:
+        yield node, SCHEMA.url, Literal(clean_literal(a.url), datatype=XSD.anyURI)
+    if a.date:
+        yield node, DCTERMS.date, _lit(a.date)
+    if a.author:
+        yield node, DCTERMS.creator, _lit(a.author)
+    if a.source:
+        yield node, KG.sourcePath, _lit(a.source)
+    yield node, KG.contentHash, _lit(a.content_hash)
+
+
+def _entity_triples(e: Entity) -> Iterator[tuple]:
+    node = entity_iri(e.key)
+    yield node, RDF.type, KG[e.cls]
+    yield node, RDFS.label, _lit(e.label)
+    for alt in e.alt_labels:
+        yield node, SKOS.altLabel, _lit(alt)
+    yield node, KG.mentionCount, _int(e.mention_count)
+
+
+def _evidence_triples(fact_node: URIRef, ev: Evidence) -> tuple[URIRef, list[tuple]]:
+    node = evidence_iri(fact_node, ev.article_id, ev.start, ev.end, ev.rule)
+    t = [
+        (node, RDF.type, KG.Evidence),
+        (node, KG.sentence, _lit(ev.sentence)),
+        (node, KG.startChar, _int(ev.start)),
+        (node, KG.endChar, _int(ev.end)),
+        (node, KG.sourceArticle, article_iri(ev.article_id)),
+        (node, KG.extractionRule, _lit(ev.rule)),
+        (node, KG.confidence, _dec(ev.confidence)),
+        (node, KG.verbPhrase, _lit(ev.verb)),
+        (node, KG.subjectText, _lit(ev.subject_text)),
+        (node, KG.objectText, _lit(ev.object_text)),
+    ]
+    if ev.polarity != "positive":
+        t.append((node, KG.polarity, _lit(ev.polarity)))
+    if ev.modality != "asserted":
+        t.append((node, KG.modality, _lit(ev.modality)))
+    return node, t
+
+
+def quads(kg: KnowledgeGraph) -> Iterator[tuple]:
+    """Every quad of the dataset for ``kg``, as (s, p, o, graph IRI) tuples."""
+    for a in kg.articles:
+        g = article_graph_iri(a.id)
+        for t in _article_triples(a):
+            yield (*t, g)
+    for e in kg.entities:
+        for t in _entity_triples(e):
+            yield (*t, CORPUS_GRAPH)
+        for aid in e.articles:
+            yield entity_iri(e.key), KG.mentionedIn, article_iri(aid), article_graph_iri(aid)
+    open_relations: set[tuple[URIRef, str]] = set()
+    for f in kg.facts:
+        s, o = entity_iri(f.subject), entity_iri(f.object)
+        p = predicate_iri(f)
+        if f.predicate is None:
+            open_relations.add((p, f.verb))
+        node = fact_iri(str(s), str(p), str(o))
+        node = node if f.asserted else URIRef(str(node) + "-claim")
+        yield node, RDF.type, (KG.Fact if f.asserted else KG.Claim), CORPUS_GRAPH
+        yield node, RDF.subject, s, CORPUS_GRAPH
+        yield node, RDF.predicate, p, CORPUS_GRAPH
+        yield node, RDF.object, o, CORPUS_GRAPH
+        yield node, KG.confidence, _dec(f.confidence), CORPUS_GRAPH
+        yield node, KG.supportCount, _int(f.support), CORPUS_GRAPH
+        yield node, KG.articleCount, _int(f.article_count), CORPUS_GRAPH
+        for ev in f.evidence:
+            g = article_graph_iri(ev.article_id)
+            ev_node, triples = _evidence_triples(node, ev)
+            yield node, KG.evidence, ev_node, CORPUS_GRAPH
+            for t in triples:
+                yield (*t, g)
+            if f.asserted:
+                yield s, p, o, g
+    for p, verb in sorted(open_relations):
+        yield p, RDF.type, KG.OpenRelation, CORPUS_GRAPH
+        yield p, RDFS.label, _lit(verb), CORPUS_GRAPH
+        yield p, RDFS.subPropertyOf, KG.relatedTo, CORPUS_GRAPH
+
+
+def bind_prefixes(g: Graph) -> Graph:
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)
+    return g
+
+
+def to_dataset(kg: KnowledgeGraph) -> Dataset:
+    """The knowledge graph as an rdflib Dataset (``default_union`` so SPARQL sees every graph)."""
+    ds = Dataset(default_union=True)
+    bind_prefixes(ds)
+    graphs: dict[URIRef, Graph] = {}
+    for s, p, o, g in quads(kg):
+        if g not in graphs:
+            graphs[g] = ds.graph(g)
+        graphs[g].add((s, p, o))
+    return ds
+
+
+def write_atomic(path: Path, chunks: Iterable[str | bytes]) -> None:
+    """Write ``chunks`` to ``path`` so that readers see the old file or the complete new one.
+
+    Data goes to a temporary file in the same directory, is fsynced, then renamed over ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
