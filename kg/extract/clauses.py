@@ -1,0 +1,390 @@
+"""Open clauses from a dependency parse: who (agents) does what (verb) to whom (patients, PPs).
+
+This is kg's open stage, shared by the news extractor (:mod:`kg.extract.relations`, which maps
+clauses to ontology predicates) and the Open IE output (:mod:`kg.openie`). Each function is a
+small generator over spaCy tokens; each branch is one linguistic rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from kg.lexicon import Lexicon
+
+__all__ = [
+    "Arg",
+    "Clause",
+    "clauses",
+    "conjuncts",
+    "list_members",
+    "agents_of",
+    "patients_of",
+    "preps_of",
+    "modality_of",
+    "is_passive",
+]
+
+SUBJ_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
+OBJ_DEPS = frozenset({"dobj", "obj", "dative", "oprd"})
+NOMINAL_POS = frozenset({"NOUN", "PROPN", "PRON", "ADJ", "NUM", "X"})
+COPULAS = frozenset({"be", "become", "remain", "seem", "appear", "stay"})
+REPORTING_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj"})
+
+
+@dataclass(frozen=True)
+class Arg:
+    """An argument slot filled by one token (the head of a phrase) and how it was found."""
+
+    token: Token
+    via: str  # the rule: nsubj, agent, conj, relcl, acl, control, members, ...
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One predicate with its arguments, before mapping to the ontology.
+
+    ``agents`` are the logical subjects (active subject, passive by-agent); ``patients`` the
+    logical objects (direct object, passive subject); ``preps`` the prepositional objects as
+    (preposition, argument) pairs. ``particle`` is a verb particle ("take *over*").
+    """
+
+    verb: Token
+    lemma: str
+    particle: str | None
+    passive: bool
+    agents: tuple[Arg, ...]
+    patients: tuple[Arg, ...]
+    preps: tuple[tuple[str, Arg], ...]
+    attrs: tuple[Arg, ...]
+    complement: Token | None  # clausal complement ("argued *that* ...")
+    xcomp: Token | None  # open complement ("urged X *to uphold* Y")
+    polarity: str
+    modality: str
+    rule: str
+
+
+def conjuncts(tok: Token) -> list[Token]:
+    """The token and its coordinated siblings: "A, B and C" → [A, B, C]."""
+    out = [tok]
+    stack = [tok]
+    while stack:
+        t = stack.pop()
+        for c in t.children:
+            if c.dep_ == "conj" and (c.pos_ in NOMINAL_POS or c.pos_ == tok.pos_):
+                out.append(c)
+                stack.append(c)
+    return sorted(set(out), key=lambda t: t.i)
+
+
+def list_members(tok: Token) -> tuple[list[Token], bool]:
+    """Members named in a list attached to a general noun, and whether the noun stays.
+
+    * "companies like A and B", "unions such as C": the members replace the general noun
+      (they are what the sentence is about) → ([A, B], False);
+    * "420 professionals including A and B": the members are a subset, both are kept → ([A, B], True).
+    """
+    for c in tok.children:
+        if c.dep_ != "prep":
+            continue
+        word = c.lower_
+        is_such_as = word == "as" and any(x.lower_ == "such" for x in c.lefts)
+        if word in ("like", "including") or is_such_as:
+            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                return conjuncts(pobj), word == "including"
+    for c in tok.children:  # "such companies as A and B" parses "such" as amod with "as" under it
+        if c.lower_ == "such":
+            for g in c.children:
+                if g.lower_ == "as":
+                    pobj = next((x for x in g.children if x.dep_ == "pobj"), None)
+                    if pobj is not None:
+                        return conjuncts(pobj), False
+    return [], True
+
+
+def _expand(tok: Token, via: str) -> list[Arg]:
+    """An argument token → the arguments it stands for (conjuncts, list members)."""
+    out: list[Arg] = []
+    for t in conjuncts(tok):
+        members, keep = list_members(t)
+        if keep or not members:
+            out.append(Arg(t, via if t is tok else "conj"))
+        out.extend(Arg(m, "members") for m in members)
+    return out
+
+
+def is_passive(verb: Token) -> bool:
+    """Passive voice: a passive subject or auxiliary, or a bare past participle modifying a noun."""
+    if any(c.dep_ in ("nsubjpass", "auxpass", "csubjpass") for c in verb.children):
+        return True
+    if verb.tag_ in ("VBN", "VBD") and verb.dep_ in ("acl", "advcl", "amod") and not any(
+        c.dep_ in ("aux", "nsubj") for c in verb.children
+    ):
+        return True
+    return False
+
+
+def _relative_antecedent(verb: Token) -> list[Token]:
+    """The noun a relative clause verb hangs off, expanded to its coordination."""
+    head = verb.head
+    members, keep = list_members(head)
+    base = conjuncts(head) if head.dep_ != "conj" else [head]
+    return base if keep or not members else members
+
+
+def _controller(verb: Token) -> tuple[list[Arg], str] | None:
+    """Implicit subject of a non-finite clause, from the clause it depends on.
+
+    * conjoined verbs share the subject: "X signed and sent the letter";
+    * object control: "urged lawmakers to act" (lawmakers act);
+    * subject control: "wants to sign", "joined ..., warning that ..." (participle adverbials);
+    * a participle modifying a noun: "agreements requiring consent" (agreements require).
+    """
+    head = verb.head
+    if head.i == verb.i:
+        return None
+    dep = verb.dep_
+    if dep == "conj" and head.pos_ in ("VERB", "AUX"):
+        if is_passive(head) and not is_passive(verb):
+            pats = [Arg(t, "conj-subject") for t in _logical_patients_raw(head)]
+            return (pats, "conj") if pats else None
+        agents = agents_of(head)
+        if is_passive(head) and is_passive(verb):
+            return None  # handled by patients_of (shared passive subject)
+        return (agents, "conj") if agents else None
+    if dep == "xcomp":
+        objs = [c for c in head.children if c.dep_ in ("dobj", "dative")]
+        if objs:
+            return [a for o in objs for a in _expand(o, "control")], "object-control"
+        agents = agents_of(head) if not is_passive(head) else [Arg(t, "control") for t in _logical_patients_raw(head)]
+        return (agents, "subject-control") if agents else None
+    if dep == "advcl" and verb.tag_ in ("VBG", "VBN") and not any(c.dep_ == "mark" for c in verb.children):
+        if is_passive(head):
+            pats = [Arg(t, "participle") for t in _logical_patients_raw(head)]
+            return (pats, "participle") if pats else None
+        agents = agents_of(head)
+        return (agents, "participle") if agents else None
+    if dep in ("acl", "amod") and verb.tag_ == "VBG":
+        return _expand(head, "participle-acl"), "participle-acl"
+    if dep == "relcl":
+        return [Arg(t, "relcl") for t in _relative_antecedent(verb)], "relcl"
+    if dep == "pcomp" and head.dep_ == "prep":
+        # "with X having told Y": the subject sits under the preposition's clause.
+        return None
+    return None
+
+
+def agents_of(verb: Token) -> list[Arg]:
+    """Logical subjects of a verb: the active subject or the passive by-agent (with conjuncts)."""
+    out: list[Arg] = []
+    passive = is_passive(verb)
+    for c in verb.children:
+        if passive and c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    out.extend(_expand(g, "agent"))
+        elif not passive and c.dep_ in ("nsubj", "csubj"):
+            if c.lower_ in ("who", "which", "that") and verb.dep_ == "relcl":
+                out.extend(Arg(t, "relcl") for t in _relative_antecedent(verb))
+            else:
+                out.extend(_expand(c, "nsubj"))
+    if not out and not passive:
+        ctrl = _controller(verb)
+        if ctrl:
+            out = ctrl[0]
+    return out
+
+
+def _logical_patients_raw(verb: Token) -> list[Token]:
+    """Tokens of the logical object of a passive verb (passive subject or modified noun)."""
+    out: list[Token] = []
+    for c in verb.children:
+        if c.dep_ in ("nsubjpass", "csubjpass"):
+            if c.lower_ in ("who", "which", "that") and verb.dep_ == "relcl":
+                out.extend(_relative_antecedent(verb))
+            else:
+                out.extend(a.token for a in _expand(c, "nsubjpass"))
+    if not out:
+        if verb.dep_ in ("acl", "amod") and verb.tag_ in ("VBN", "VBD"):
+            out.extend(a.token for a in _expand(verb.head, "acl"))
+        elif verb.dep_ == "relcl":
+            out.extend(_relative_antecedent(verb))
+        elif verb.dep_ == "conj" and is_passive(verb.head):
+            out.extend(_logical_patients_raw(verb.head))
+        elif verb.dep_ == "advcl" and verb.tag_ == "VBN":
+            head = verb.head
+            out.extend(a.token for a in agents_of(head)) if not is_passive(head) else out.extend(
+                _logical_patients_raw(head)
+            )
+    return out
+
+
+def patients_of(verb: Token) -> list[Arg]:
+    """Logical objects: direct objects (active) or the passive subject / modified noun (passive)."""
+    if is_passive(verb):
+        return [Arg(t, "passive-subject") for t in _logical_patients_raw(verb)]
+    out: list[Arg] = []
+    for c in verb.children:
+        if c.dep_ in ("dobj", "obj"):
+            out.extend(_expand(c, "dobj"))
+    if not out and verb.dep_ == "relcl" and not any(c.dep_ in ("nsubj",) and c.lower_ in ("who", "which", "that") for c in verb.children):
+        # "the movement it represents": the antecedent is the relative clause's object.
+        if any(c.dep_ == "nsubj" for c in verb.children):
+            out.extend(Arg(t, "relcl-object") for t in _relative_antecedent(verb))
+    return out
+
+
+def preps_of(verb: Token) -> list[tuple[str, Arg]]:
+    """Prepositional objects of a verb ("argued *for* X", "addressed *to* Y"), with conjuncts."""
+    out: list[tuple[str, Arg]] = []
+    for c in verb.children:
+        if c.dep_ == "prep" or (c.dep_ == "agent" and not is_passive(verb)):
+            for g in c.children:
+                if g.dep_ in ("pobj", "pcomp"):
+                    out.extend((c.lower_, a) for a in _expand(g, "prep"))
+        elif c.dep_ == "dative" and c.pos_ == "ADP":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    out.extend((c.lower_, a) for a in _expand(g, "prep"))
+    return out
+
+
+def _own_markers(t: Token, m: dict[str, dict[str, str]]) -> tuple[bool, str | None]:
+    """Negation and modality marked on one verb: (negated, modality or None)."""
+    negated, modality = False, None
+    for c in t.children:
+        word, lemma = c.lower_, c.lemma_.lower()
+        if c.dep_ == "neg" or (c.dep_ == "advmod" and word in m["negation"]):
+            negated = True
+        elif c.dep_ == "aux" and (word in m["modal"] or lemma in m["modal"]):
+            modality = "hypothetical"
+        elif c.dep_ == "advmod" and word in m["hedge"]:
+            modality = m["hedge"][word] if modality is None else modality
+        elif c.dep_ == "mark" and word in m["condition"]:
+            modality = "hypothetical"
+        elif c.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in ("if", "unless") for g in c.children):
+            modality = "hypothetical"  # "If X happens, Y will sign": the main clause is conditional
+    return negated, modality
+
+
+def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
+    """(polarity, modality) of the clause headed by ``verb``.
+
+    * negation: "did not sign", "never signed", "refused to sign" → negative;
+    * modal auxiliaries and hedges: "could sue", "likely done" → hypothetical ("can" is not);
+    * conditions: "if they sign", "unless" → hypothetical; direct questions → question;
+    * prohibition: "bans the studio from using X" → the using is prohibited;
+    * "without asking" → negative;
+    * embedding: a clause inherits from the verb it depends on — shared auxiliaries of
+      conjoined verbs; open complements of negated, modal or non-factive verbs ("wants to
+      sign", "urged lawmakers to uphold": the inner clause is not asserted); clausal complements
+      of reporting verbs are reported (asserted), of negated or non-factive ones hypothetical.
+      Relative and participle clauses stand on their own.
+    """
+    m = lex.modality
+    polarity, modality = "positive", "asserted"
+
+    def weaken(new: str) -> None:
+        nonlocal modality
+        order = ("asserted", "reported", "hypothetical", "question", "prohibited")
+        if order.index(new) > order.index(modality):
+            modality = new
+
+    if verb.sent.text.rstrip().rstrip("\"'”’)").endswith("?"):
+        weaken("question")
+    negated, own = _own_markers(verb, m)
+    if negated:
+        polarity = "negative"
+    if own:
+        weaken(own)
+    t = verb
+    for _ in range(8):
+        head = t.head
+        if head.i == t.i or t.dep_ in ("relcl", "acl", "amod", "appos"):
+            break
+        if t.dep_ == "pcomp" and head.pos_ == "ADP":
+            if head.lower_ in m["negative-prep"]:
+                polarity = "negative"
+            if head.lower_ == "from" and head.head.lemma_.lower() in m["prohibition"]:
+                weaken("prohibited")
+            t = head.head
+            continue
+        if head.pos_ not in ("VERB", "AUX"):
+            break
+        h_neg, h_mod = _own_markers(head, m)
+        lemma = head.lemma_.lower()
+        if t.dep_ == "conj":
+            shares = not any(c.dep_ in ("aux", "nsubj", "nsubjpass", "neg") for c in t.children)
+            if shares:
+                polarity = "negative" if h_neg else polarity
+                if h_mod:
+                    weaken(h_mod)
+            else:
+                break
+        elif t.dep_ == "xcomp":
+            if h_neg or lemma in m["negation"] or m["nonfactive"].get(lemma) == "negative":
+                polarity = "negative"
+            elif lemma in m["nonfactive"]:
+                weaken("hypothetical")
+            if h_mod:
+                weaken(h_mod)
+        elif t.dep_ == "ccomp":
+            if h_neg or h_mod or lemma in m["nonfactive"] or lemma in m["negation"]:
+                weaken("hypothetical")
+            else:
+                weaken("reported")
+        elif t.dep_ == "advcl":
+            if h_mod:
+                weaken(h_mod)
+            if h_neg:
+                weaken("hypothetical")
+        else:
+            break
+        t = head
+    return polarity, modality
+
+
+def _particle(verb: Token) -> str | None:
+    for c in verb.children:
+        if c.dep_ == "prt":
+            return c.lower_
+    return None
+
+
+def clauses(sent: Span, lex: Lexicon) -> Iterator[Clause]:
+    """Every verbal or copular predicate of the sentence as a :class:`Clause`."""
+    for tok in sent:
+        is_verb = tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "ccomp", "relcl", "advcl", "xcomp"))
+        if not is_verb:
+            continue
+        lemma = tok.lemma_.lower()
+        passive = is_passive(tok)
+        agents = agents_of(tok)
+        patients = patients_of(tok)
+        preps = preps_of(tok)
+        attrs = [a for c in tok.children if c.dep_ in ("attr", "acomp", "oprd") for a in _expand(c, c.dep_)]
+        complement = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+        xcomp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+        if not (agents or patients or preps or attrs):
+            continue
+        polarity, modality = modality_of(tok, lex)
+        if tok.dep_ == "acl" and tok.tag_ in ("VBN", "VBD"):
+            rule = "participle-passive"
+        elif tok.dep_ in ("acl", "amod") and tok.tag_ == "VBG":
+            rule = "participle-active"
+        elif tok.dep_ == "relcl":
+            rule = "relative-clause"
+        elif passive:
+            rule = "passive"
+        elif lemma in COPULAS:
+            rule = "copula"
+        else:
+            rule = "active"
+        yield Clause(
+            verb=tok, lemma=lemma, particle=_particle(tok), passive=passive,
+            agents=tuple(agents), patients=tuple(patients), preps=tuple(preps), attrs=tuple(attrs),
+            complement=complement, xcomp=xcomp, polarity=polarity, modality=modality, rule=rule,
+        )

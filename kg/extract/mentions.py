@@ -1,0 +1,590 @@
+"""Entity mentions in a parsed Doc: where names and argument noun phrases are, and their classes.
+
+:class:`MentionTable` collects mention spans for one Doc. Proper names come first (NER with
+rule-based corrections, acronym definitions, names propagated through the document); noun
+phrases that are arguments of relations are added on demand by :meth:`MentionTable.for_token`.
+Typing combines weighted votes from NER, the lexicon (head nouns, name suffixes, role nouns),
+appositions and Hearst lists; the strongest vote wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+
+from kg.lexicon import Lexicon
+from kg.ontology import is_a
+
+__all__ = ["MentionSpan", "MentionTable", "PRONOUNS", "RELATIVE_PRONOUNS", "span_text"]
+
+# Closed-class words (grammar, not domain data).
+PRONOUNS = frozenset(
+    "he him his himself she her hers herself it its itself they them their theirs themselves".split()
+)
+RELATIVE_PRONOUNS = frozenset("who whom whose which that".split())
+DEMONSTRATIVES = frozenset("this that these those".split())
+# Words never worth a node on their own.
+EMPTY_HEADS = frozenset(
+    """i me my we us our you your one ones thing things something anything everything nothing way ways
+    time times lot lots part kind sort bit other others someone anyone everyone people here there
+    what whatever which who whom whose this that these those such same all both each either
+    year years day days week weeks month months example instance fact addition contrast turn particular
+    general course case end result""".split()
+)
+LEFT_NP_DEPS = frozenset({"amod", "compound", "nmod", "nummod", "quantmod", "poss", "advmod", "npadvmod"})
+KEEP_PP = frozenset({"of", "for", "on", "against", "about", "in", "to", "over", "from", "with", "between"})
+QUOTES = "\"'“”‘’«»`´"
+MAX_NP_TOKENS = 10
+
+# Weights of typing evidence: a stronger rule overrides a weaker one.
+W_NER = 1.0
+W_HEAD = 1.5
+W_SUFFIX = 2.0
+W_ROLE = 2.5
+W_HEARST = 2.5
+W_LEXICON_TERM = 3.0
+
+
+def span_text(doc_text: str, start: int, end: int) -> str:
+    """Mention surface text: whitespace collapsed, surrounding quotes and punctuation trimmed."""
+    text = " ".join(doc_text[start:end].split())
+    return text.strip(QUOTES + " ,;:").strip()
+
+
+@dataclass
+class MentionSpan:
+    """A mutable mention under construction (token offsets into the Doc)."""
+
+    start: int
+    end: int  # exclusive token index
+    kind: str  # name | nominal | pronoun
+    head: int  # token index of the syntactic head
+    votes: dict[str, float] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    antecedent: int | None = None
+    text_override: str | None = None
+
+    def vote(self, cls: str, weight: float, rule: str) -> None:
+        """Add typing evidence ``cls`` with ``weight``; keeps the strongest rule per class."""
+        if weight > self.votes.get(cls, 0.0):
+            self.votes[cls] = weight
+            self.rules[cls] = rule
+
+    @property
+    def cls(self) -> str:
+        if not self.votes:
+            return "Concept"
+        # Highest weight wins; on a tie prefer the more specific class (deeper in the hierarchy).
+        best = max(self.votes.values())
+        tied = [c for c, w in self.votes.items() if w == best]
+        return sorted(tied, key=lambda c: (-_depth(c), c))[0]
+
+    @property
+    def type_rule(self) -> str:
+        return self.rules.get(self.cls, "default")
+
+
+def _depth(cls: str) -> int:
+    from kg.ontology import superclasses
+
+    return len(superclasses(cls))
+
+
+def _is_acronym(text: str) -> bool:
+    letters = re.sub(r"[-&./]", "", text)
+    return len(letters) >= 2 and letters.isupper() and letters.isalnum()
+
+
+class MentionTable:
+    """The mentions of one Doc, with token → mention lookup."""
+
+    def __init__(self, doc: Doc, lexicon: Lexicon):
+        self.doc = doc
+        self.lex = lexicon
+        self.spans: list[MentionSpan] = []
+        self.by_token: dict[int, int] = {}
+        self._nominal_cache: dict[int, int | None] = {}
+        self._add_ner_names()
+        self._add_acronym_definitions()
+        self._propagate_names()
+        self._type_by_context()
+
+    # ------------------------------------------------------------------ registration
+
+    def _add(self, span: MentionSpan) -> int:
+        idx = len(self.spans)
+        self.spans.append(span)
+        for i in range(span.start, span.end):
+            self.by_token.setdefault(i, idx)
+        return idx
+
+    def _free(self, start: int, end: int) -> bool:
+        return all(i not in self.by_token for i in range(start, end))
+
+    # ------------------------------------------------------------------ names
+
+    def _trim(self, span: Span) -> tuple[int, int]:
+        """Token range of a name without a leading determiner or trailing possessive/punctuation."""
+        start, end = span.start, span.end
+        doc = self.doc
+        while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct):
+            start += 1
+        while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct):
+            end -= 1
+        return start, end
+
+    def _name_class_votes(self, m: MentionSpan, label: str | None) -> None:
+        """Type a proper name from NER and from the words of the name itself."""
+        doc, lex = self.doc, self.lex
+        words = [t.text for t in doc[m.start:m.end]]
+        text = " ".join(words)
+        if label is not None:
+            cls = lex.ner_types.get(label)
+            if cls:
+                m.vote(cls, W_NER, f"ner:{label}")
+        # A name that is a known common term ("AI" tagged as a place) takes the lexicon's class.
+        term_cls = lex.head_types.get(text.lower())
+        if term_cls and (m.end - m.start) <= 3:
+            m.vote(term_cls, W_LEXICON_TERM, "lexicon-term")
+        # An all-capitals acronym tagged as a person is an organisation ("NASA", "ACLU").
+        if label == "PERSON" and _is_acronym(text.replace(" ", "")):
+            m.vote("Organization", W_SUFFIX, "acronym-not-person")
+        if label == "PERSON":
+            return
+        # Name-internal cues: "… Guild" → LaborUnion, "… Inc." → Company, "University of …".
+        for n in (3, 2, 1):
+            if len(words) > n and " ".join(words[-n:]) in lex.suffix_types:
+                m.vote(lex.suffix_types[" ".join(words[-n:])], W_SUFFIX, "name-suffix")
+                break
+        for n in (2, 1):
+            if len(words) > n and " ".join(words[:n]) in lex.prefix_types:
+                m.vote(lex.prefix_types[" ".join(words[:n])], W_SUFFIX, "name-prefix")
+                break
+        for w in words:
+            if w in lex.word_types:
+                m.vote(lex.word_types[w], W_HEAD, "name-word")
+
+    def _add_ner_names(self) -> None:
+        for ent in self.doc.ents:
+            if self.lex.ner_types.get(ent.label_) is None and ent.label_ in self.lex.ner_types:
+                continue
+            start, end = self._trim(ent)
+            if start >= end or not self._free(start, end):
+                continue
+            head = self.doc[start:end].root.i
+            m = MentionSpan(start, end, "name", head)
+            self._name_class_votes(m, ent.label_)
+            self._add(m)
+
+    def _add_acronym_definitions(self) -> None:
+        """"Long Form Name (LFN)": the long form is one mention and the acronym its alias.
+
+        Schwartz & Hearst (2003): the acronym's letters are matched right to left against the
+        initials and letters of the words before the parenthesis.
+        """
+        doc = self.doc
+        for tok in doc:
+            if tok.text != "(" or tok.i < 2:
+                continue
+            close = next((t.i for t in doc[tok.i + 1: tok.i + 6] if t.text == ")"), None)
+            if close is None:
+                continue
+            acro = "".join(t.text for t in doc[tok.i + 1: close])
+            if not _is_acronym(acro):
+                continue
+            start = _long_form_start(doc, tok.i, acro)
+            if start is None:
+                continue
+            # Replace the NER fragments inside the long form by one mention.
+            fragments = {self.by_token[i] for i in range(start, close + 1) if i in self.by_token}
+            label_votes: dict[str, float] = {}
+            for f in fragments:
+                for cls, w in self.spans[f].votes.items():
+                    label_votes[cls] = max(label_votes.get(cls, 0.0), w)
+            for i in range(start, close + 1):
+                self.by_token.pop(i, None)
+            for f in fragments:
+                self.spans[f].start = self.spans[f].end = -1  # retired
+            s0 = start
+            while doc[s0].lower_ in ("the", "a", "an"):
+                s0 += 1
+            m = MentionSpan(s0, tok.i, "name", doc[s0:tok.i].root.i, aliases=[acro])
+            for cls, w in label_votes.items():
+                if cls != "Person":
+                    m.vote(cls, w, "ner")
+            self._name_class_votes(m, None)
+            if not m.votes:
+                m.vote("Organization", W_NER, "acronym-definition")
+            idx = self._add(m)
+            for i in range(tok.i, close + 1):  # "(LFN)" refers to the same mention
+                self.by_token[i] = idx
+
+    def _propagate_names(self) -> None:
+        """Other occurrences of a known name are the same entity.
+
+        A person's surname alone ("Doe" after "Jane Doe") and an acronym defined in the text are
+        matched even where NER missed them; the new mention links to the full-name mention.
+        """
+        doc = self.doc
+        patterns: dict[tuple[str, ...], int] = {}
+        for idx, m in list(self.live()):
+            if m.kind != "name":
+                continue
+            words = tuple(t.text for t in doc[m.start:m.end])
+            patterns.setdefault(words, idx)
+            for a in m.aliases:
+                patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
+            if is_a(m.cls, "Person") and len(words) >= 2 and words[-1][:1].isupper() and len(words[-1]) > 2:
+                patterns.setdefault((words[-1],), idx)
+        lengths = sorted({len(k) for k in patterns}, reverse=True)
+        i = 0
+        while i < len(doc):
+            for n in lengths:
+                key = tuple(t.text for t in doc[i:i + n])
+                target = patterns.get(key)
+                if target is not None and len(key) == n and self._free(i, i + n):
+                    src = self.spans[target]
+                    m = MentionSpan(i, i + n, "name", doc[i:i + n].root.i, antecedent=target)
+                    for cls, w in src.votes.items():
+                        m.vote(cls, w, src.rules.get(cls, "propagated"))
+                    self._add(m)
+                    i += n - 1
+                    break
+            i += 1
+
+    # ------------------------------------------------------------------ typing from context
+
+    def _type_by_context(self) -> None:
+        """Role nouns and Hearst lists type the names they describe.
+
+        * "director Jane Doe", "the actor Jane Doe": a role noun compound to a name.
+        * "Jane Doe, the actor", "Jane Doe, a director of films": apposition.
+        * "companies like A and B", "unions such as C", "studios including D": Hearst lists.
+        """
+        doc, lex = self.doc, self.lex
+        for idx, m in enumerate(self.spans):
+            if m.start < 0 or m.kind != "name":
+                continue
+            head = doc[m.head]
+            # Role noun inside or just before the name ("director Jane Doe").
+            for t in doc[max(0, m.start - 3): m.end]:
+                if t.i >= m.start and t.i != m.start:
+                    break
+                if t.dep_ == "compound" and t.head.i in range(m.start, m.end) or t.i == m.start - 1:
+                    cls = lex.role_types.get(t.lemma_.lower())
+                    if cls and cls != "Person" or (cls and "Person" not in m.votes):
+                        m.vote(cls, W_ROLE, "role-noun")
+            # Apposition: "Jane Doe, the actor".
+            for child in head.children:
+                if child.dep_ == "appos" and child.i not in range(m.start, m.end):
+                    cls = lex.role_types.get(child.lemma_.lower())
+                    if cls:
+                        m.vote(cls, W_ROLE, "apposition")
+            if head.dep_ == "appos":
+                cls = lex.role_types.get(head.head.lemma_.lower())
+                if cls:
+                    m.vote(cls, W_ROLE, "apposition")
+            # Hearst: "companies like A and B" — the list member takes the class of the head noun.
+            member_of = _hearst_head(head)
+            if member_of is not None:
+                cls = lex.head_types.get(member_of.lemma_.lower()) or lex.role_types.get(member_of.lemma_.lower())
+                if cls:
+                    m.vote(cls, W_HEARST, "hearst")
+
+    # ------------------------------------------------------------------ lookup
+
+    def name_at(self, i: int) -> int | None:
+        idx = self.by_token.get(i)
+        if idx is not None and self.spans[idx].start >= 0:
+            return idx
+        return None
+
+    def for_token(self, tok: Token) -> int | None:
+        """The mention an argument head token refers to, creating a noun-phrase mention if needed.
+
+        Returns ``None`` for tokens that are no entity (numbers, empty words like "thing").
+        """
+        if tok.i in self._nominal_cache:
+            return self._nominal_cache[tok.i]
+        result = self._resolve_token(tok, depth=0)
+        self._nominal_cache[tok.i] = result
+        return result
+
+    def _resolve_token(self, tok: Token, depth: int) -> int | None:
+        doc, lex = self.doc, self.lex
+        if depth > 4:
+            return None
+        idx = self.name_at(tok.i)
+        if idx is not None:
+            return idx
+        lower = tok.lower_
+        lemma = tok.lemma_.lower()
+        # Personal pronouns become pronoun mentions resolved by coreference later.
+        if tok.pos_ == "PRON" and lower in PRONOUNS:
+            return self._add(MentionSpan(tok.i, tok.i + 1, "pronoun", tok.i))
+        if tok.pos_ in ("PRON", "DET") or lower in EMPTY_HEADS or tok.like_num:
+            # "many of the actors", "one of the studios": the of-complement is the referent.
+            pobj = _of_object(tok)
+            return self._resolve_token(pobj, depth + 1) if pobj is not None else None
+        if tok.pos_ not in ("NOUN", "PROPN", "VERB", "ADJ", "X"):
+            return None
+        # Transparent heads: "the use of AI", "AI use", "the perils of the technology".
+        if lemma in lex.transparent and tok.pos_ == "NOUN":
+            inner = _of_object(tok, preps=("of", "in")) or _name_compound(tok, self)
+            if inner is not None:
+                return self._resolve_token(inner, depth + 1)
+        # Group heads: "a chorus of creatives", "a number of studios".
+        if lemma in lex.group_nouns and tok.pos_ == "NOUN":
+            inner = _of_object(tok)
+            if inner is not None:
+                return self._resolve_token(inner, depth + 1)
+        if tok.pos_ == "PROPN":
+            return self._proper_name(tok)
+        if tok.pos_ == "VERB" and tok.tag_ != "VBG":
+            return None
+        if tok.pos_ == "ADJ" and tok.dep_ not in ("pobj", "dobj", "nsubj", "nsubjpass", "attr", "conj"):
+            return None
+        return self._noun_phrase(tok)
+
+    def _proper_name(self, tok: Token) -> int | None:
+        """A proper noun NER missed: the contiguous run of proper nouns around it."""
+        doc = self.doc
+        start = end = tok.i
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].i not in self.by_token:
+            start -= 1
+        while end + 1 < len(doc) and doc[end + 1].pos_ == "PROPN" and doc[end + 1].i not in self.by_token:
+            end += 1
+        if doc[start].lower_ in ("the",):
+            start += 1
+        if start > end:
+            return None
+        m = MentionSpan(start, end + 1, "name", tok.i)
+        self._name_class_votes(m, None)
+        head = doc[tok.i]
+        member_of = _hearst_head(head)
+        if member_of is not None:
+            cls = self.lex.head_types.get(member_of.lemma_.lower()) or self.lex.role_types.get(member_of.lemma_.lower())
+            if cls:
+                m.vote(cls, W_HEARST, "hearst")
+        if not m.votes:
+            m.vote("Concept", 0.1, "proper-noun")
+        return self._add(m)
+
+    def _noun_phrase(self, head: Token) -> int | None:
+        """A common-noun (or gerund) phrase headed by ``head``, typed by its head noun."""
+        doc, lex = self.doc, self.lex
+        start, end = _np_bounds(head, self)
+        if start is None:
+            return None
+        toks = doc[start:end]
+        words = [t for t in toks if not t.is_punct or t.text in "-–&"]
+        if not words or all(t.lower_ in EMPTY_HEADS or t.is_stop for t in words):
+            return None
+        lemma = head.lemma_.lower()
+        if end - start == 1 and head.i == start:
+            # A bare anaphoric or transparent noun ("such use", "this argument", "the issue") names nothing new.
+            if lemma in lex.transparent or any(
+                c.dep_ in ("det", "amod") and c.lower_ in DEMONSTRATIVES | {"such"} for c in head.children
+            ):
+                return None
+        m = MentionSpan(start, end, "nominal", head.i)
+        prev = doc[head.i - 1].lemma_.lower() if head.i > start else ""
+        cls = lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
+        if cls is None and head.tag_ == "VBG":
+            cls = "Concept"
+        # A name used as modifier of a type noun names the thing: "the Foo campaign" is a Campaign.
+        if cls:
+            m.vote(cls, W_HEAD, "head-noun")
+        # Terms the lexicon knows anywhere in a short compound: "generative AI tools" → Technology.
+        if cls is None:
+            for t in toks:
+                c = lex.head_types.get(t.lemma_.lower())
+                if c and t.dep_ == "compound" and c == "Technology":
+                    m.vote(c, 0.5, "compound-term")
+        return self._add(m)
+
+    # ------------------------------------------------------------------ output
+
+    def live(self) -> Iterator[tuple[int, MentionSpan]]:
+        for idx, m in enumerate(self.spans):
+            if m.start >= 0:
+                yield idx, m
+
+
+_TOKENIZERS: dict[int, object] = {}
+
+
+def _tokenizer_of(doc: Doc):
+    """A tokenizer consistent with the Doc's vocab (cached per vocab)."""
+    key = id(doc.vocab)
+    tok = _TOKENIZERS.get(key)
+    if tok is None:
+        from spacy.lang.en import English
+
+        tok = English(vocab=doc.vocab).tokenizer
+        _TOKENIZERS[key] = tok
+    return tok
+
+
+def _long_form_start(doc: Doc, paren: int, acro: str) -> int | None:
+    """Start token of the long form that ``acro`` abbreviates, ending right before ``paren``.
+
+    Each acronym letter must match, right to left, a letter of the preceding words, the first
+    letter of the acronym matching a word-initial letter. At most len(acro) + 5 words are used.
+    """
+    letters = [c.lower() for c in acro if c.isalnum()]
+    window_start = max(0, paren - (len(letters) + 5))
+    words = [t for t in doc[window_start:paren]]
+    # Build a character string with word-start markers, then match backwards.
+    chars: list[tuple[str, int, bool]] = []  # (char, token index, is word-initial)
+    for t in words:
+        for k, c in enumerate(t.text):
+            if c.isalnum():
+                chars.append((c.lower(), t.i, k == 0))
+    li = len(letters) - 1
+    ci = len(chars) - 1
+    while li >= 0:
+        want = letters[li]
+        while ci >= 0 and (chars[ci][0] != want or (li == 0 and not chars[ci][2])):
+            ci -= 1
+        if ci < 0:
+            return None
+        li -= 1
+        ci -= 1
+    start = chars[ci + 1][1]
+    # The long form must be mostly capitalised words (a name, not a description).
+    span = doc[start:paren]
+    caps = sum(1 for t in span if t.is_title or t.is_upper)
+    content = sum(1 for t in span if t.is_alpha and not t.is_stop)
+    if content == 0 or caps < max(1, content - 1):
+        return None
+    return start
+
+
+def _of_object(tok: Token, preps: tuple[str, ...] = ("of",)) -> Token | None:
+    for child in tok.children:
+        if child.dep_ == "prep" and child.lower_ in preps:
+            for g in child.children:
+                if g.dep_ in ("pobj", "pcomp"):
+                    return g
+    return None
+
+
+def _name_compound(tok: Token, table: MentionTable) -> Token | None:
+    """A compound modifier that is a name or a known term ("AI use" → "AI")."""
+    for child in tok.lefts:
+        if child.dep_ in ("compound", "nmod", "amod") and (
+            table.name_at(child.i) is not None or child.pos_ == "PROPN"
+            or child.lemma_.lower() in table.lex.head_types
+        ):
+            return child
+    return None
+
+
+def _hearst_head(tok: Token) -> Token | None:
+    """The general noun of a Hearst list the token belongs to, if any.
+
+    "companies like A and B", "unions such as C", "studios, including D": returns the head
+    noun ("companies") for A, B, C and D.
+    """
+    t = tok
+    while t.dep_ == "conj" and t.head != t:
+        t = t.head
+    if t.dep_ != "pobj":
+        return None
+    prep = t.head
+    if prep.lower_ in ("like", "including") or (prep.lower_ == "as" and any(c.lower_ == "such" for c in prep.lefts)):
+        noun = prep.head
+        if noun.pos_ == "NOUN" and noun.tag_ in ("NNS", "NN"):
+            return noun
+        if noun.lower_ == "such" and noun.head.pos_ == "NOUN":
+            return noun.head
+    return None
+
+
+def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
+    """Token range of the noun phrase headed by ``head``: left modifiers, head, short PPs.
+
+    Determiners and pronoun possessors are dropped; relative clauses, appositions, conjuncts
+    and participle clauses are not part of the phrase; prepositional phrases are kept while the
+    phrase stays short ("protections for artists in the age of AI").
+    """
+    doc = head.doc
+    left = head.i
+    for k in range(head.i - 1, head.left_edge.i - 1, -1):
+        if not _modifies(doc[k], head):
+            break
+        left = k
+    # Strip determiners / possessive pronouns / punctuation at the left edge.
+    while left < head.i and (
+        doc[left].dep_ in ("det", "predet", "preconj") or doc[left].tag_ in ("PRP$", "DT", "POS", "WDT")
+        or doc[left].is_punct or doc[left].lower_ in ("such",)
+    ):
+        left += 1
+    right = head.i + 1
+    if head.tag_ == "VBG":
+        # Gerund phrase: the verb with its object ("easing copyright restrictions").
+        for child in head.rights:
+            if child.dep_ in ("dobj", "prt", "attr"):
+                right = max(right, max(t.i for t in child.subtree) + 1)
+                break
+        return left, _trim_right(doc, left, right)
+    for child in head.rights:
+        if child.dep_ == "prep" and child.lower_ in KEEP_PP:
+            sub_right = max(t.i for t in child.subtree) + 1
+            if _contains_clause(child) or sub_right - left > MAX_NP_TOKENS:
+                if child.lower_ == "of":
+                    inner = _pp_core_end(child)
+                    if inner and inner - left <= MAX_NP_TOKENS:
+                        right = inner
+                break
+            right = sub_right
+            if child.lower_ != "of":
+                break
+        elif child.dep_ in ("prep", "relcl", "acl", "appos", "punct", "cc", "conj", "advcl", "prt"):
+            break
+        elif child.dep_ in ("compound", "amod", "nummod") and child.i == right:
+            right = max(t.i for t in child.subtree) + 1
+    return left, _trim_right(doc, left, right)
+
+
+def _modifies(tok: Token, head: Token) -> bool:
+    """True when ``tok`` hangs off ``head`` through noun-phrase-internal relations only.
+
+    Possessive pronouns ("his contract") are excluded; named possessors ("Acme's letter") stay.
+    """
+    t = tok
+    while t.i != head.i:
+        if t.dep_ not in LEFT_NP_DEPS and t.dep_ not in ("det", "punct", "case", "cc", "conj", "hyph", "prep", "pobj"):
+            return False
+        if t.dep_ == "poss" and t.tag_ == "PRP$":
+            return False
+        if t.dep_ == "advmod" and t.head.i == head.i:
+            return False
+        if t.head.i == t.i:
+            return False
+        t = t.head
+    return True
+
+
+def _contains_clause(tok: Token) -> bool:
+    return any(t.dep_ in ("relcl", "acl", "advcl", "ccomp", "xcomp") or t.is_punct and t.text in ",;" for t in tok.subtree)
+
+
+def _pp_core_end(prep: Token) -> int | None:
+    """End of the PP without clauses hanging off its object."""
+    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    if pobj is None:
+        return None
+    return pobj.i + 1
+
+
+def _trim_right(doc: Doc, left: int, right: int) -> int:
+    while right > left + 1 and (doc[right - 1].is_punct or doc[right - 1].dep_ in ("cc", "prep", "det")):
+        right -= 1
+    return right

@@ -1,0 +1,183 @@
+"""Rule and lexicon data from ``ontology/lexicon/``: loaded once, validated on load.
+
+Every file is a tab-separated table with a header row; ``#`` starts a comment line. A malformed
+row raises :class:`kg.errors.RuleError` naming the file, the line and the problem, so a typo in
+the data never silently weakens extraction.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from kg.errors import RuleError
+from kg.ontology import CLASSES, ONTOLOGY_DIR, PREDICATES
+
+__all__ = [
+    "LEXICON_DIR",
+    "Frame",
+    "Lexicon",
+    "load_lexicon",
+    "read_table",
+]
+
+LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
+
+FRAME_POS = frozenset({"VERB", "NOUN", "ADJ"})
+FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient"})
+TYPE_KINDS = frozenset({"head", "role", "suffix", "prefix", "word"})
+MODALITY_KINDS = frozenset(
+    {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
+)
+MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
+NOUN_KINDS = frozenset({"transparent", "group"})
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One row of predicates.tsv: a word (with optional light noun and preposition) → predicate."""
+
+    pos: str
+    lemma: str
+    noun: str | None
+    prep: str | None  # None: direct object; "*": any preposition
+    predicate: str
+    inverse: bool = False
+    xcomp: bool = False
+    clause: bool = False
+    reporting: bool = False
+    patient: bool = False
+
+
+def read_table(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) for each data row of a TSV file with the given header."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read ({exc.strerror})") from exc
+    header_seen = False
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
+        if not header_seen:
+            if tuple(cells) != columns:
+                raise RuleError(f"{path}:{lineno}: header must be {' '.join(columns)!r}, got {' '.join(cells)!r}")
+            header_seen = True
+            continue
+        if len(cells) != len(columns):
+            raise RuleError(f"{path}:{lineno}: expected {len(columns)} tab-separated columns, got {len(cells)}")
+        if any(not c.strip() for c in cells):
+            raise RuleError(f"{path}:{lineno}: empty cell (use '-' for none)")
+        yield lineno, {k: v.strip() for k, v in zip(columns, cells)}
+    if not header_seen:
+        raise RuleError(f"{path}: no header row")
+
+
+def _check(cond: bool, path: Path, lineno: int, msg: str) -> None:
+    if not cond:
+        raise RuleError(f"{path}:{lineno}: {msg}")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All rule data, indexed for the extractor's lookups."""
+
+    frames: dict[tuple[str, str, str | None, str | None], Frame]
+    frame_lemmas: dict[str, frozenset[str]]  # pos → lemmas with at least one frame
+    head_types: dict[str, str]  # noun lemma (or phrase) → class
+    role_types: dict[str, str]  # role noun lemma → class
+    suffix_types: dict[str, str]
+    prefix_types: dict[str, str]
+    word_types: dict[str, str]
+    ner_types: dict[str, str | None]
+    modality: dict[str, dict[str, str]]  # kind → word → effect
+    transparent: frozenset[str]
+    group_nouns: frozenset[str]
+
+    def frame(self, pos: str, lemma: str, noun: str | None, prep: str | None) -> Frame | None:
+        """The frame for a word with an optional light noun and preposition, if any.
+
+        An exact preposition match wins over the "*" wildcard row.
+        """
+        f = self.frames.get((pos, lemma, noun, prep))
+        if f is None and prep is not None:
+            f = self.frames.get((pos, lemma, noun, "*"))
+        return f
+
+    def has_frames(self, pos: str, lemma: str) -> bool:
+        return lemma in self.frame_lemmas.get(pos, frozenset())
+
+
+def _load_frames(path: Path) -> dict[tuple[str, str, str | None, str | None], Frame]:
+    frames: dict[tuple[str, str, str | None, str | None], Frame] = {}
+    for lineno, row in read_table(path, ("pos", "lemma", "noun", "prep", "predicate", "flags")):
+        _check(row["pos"] in FRAME_POS, path, lineno, f"pos must be one of {sorted(FRAME_POS)}, got {row['pos']!r}")
+        _check(row["predicate"] in PREDICATES, path, lineno, f"unknown predicate {row['predicate']!r} (not in ontology/kg.ttl)")
+        flags = set() if row["flags"] == "-" else set(row["flags"].split(","))
+        _check(flags <= FRAME_FLAGS, path, lineno, f"unknown flag(s) {sorted(flags - FRAME_FLAGS)}")
+        _check(row["lemma"] == row["lemma"].lower(), path, lineno, "lemma must be lowercase")
+        noun = None if row["noun"] == "-" else row["noun"]
+        prep = None if row["prep"] == "-" else row["prep"]
+        key = (row["pos"], row["lemma"], noun, prep)
+        _check(key not in frames, path, lineno, f"duplicate frame {key}")
+        frames[key] = Frame(
+            row["pos"], row["lemma"], noun, prep, row["predicate"],
+            inverse="inverse" in flags, xcomp="xcomp" in flags, clause="clause" in flags,
+            reporting="reporting" in flags, patient="patient" in flags,
+        )
+    return frames
+
+
+@cache
+def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
+    """Load and validate every lexicon file in ``directory`` (cached per directory)."""
+    frames = _load_frames(directory / "predicates.tsv")
+    frame_lemmas: dict[str, set[str]] = {}
+    for pos, lemma, _, _ in frames:
+        frame_lemmas.setdefault(pos, set()).add(lemma)
+
+    typed: dict[str, dict[str, str]] = {k: {} for k in TYPE_KINDS}
+    path = directory / "types.tsv"
+    for lineno, row in read_table(path, ("kind", "term", "class")):
+        _check(row["kind"] in TYPE_KINDS, path, lineno, f"kind must be one of {sorted(TYPE_KINDS)}")
+        _check(row["class"] in CLASSES, path, lineno, f"unknown class {row['class']!r} (not in ontology/kg.ttl)")
+        term = row["term"] if row["kind"] in ("suffix", "prefix", "word") else row["term"].lower()
+        _check(term not in typed[row["kind"]], path, lineno, f"duplicate {row['kind']} {term!r}")
+        typed[row["kind"]][term] = row["class"]
+
+    ner: dict[str, str | None] = {}
+    path = directory / "ner.tsv"
+    for lineno, row in read_table(path, ("label", "class")):
+        _check(row["class"] == "-" or row["class"] in CLASSES, path, lineno, f"unknown class {row['class']!r}")
+        ner[row["label"]] = None if row["class"] == "-" else row["class"]
+
+    modality: dict[str, dict[str, str]] = {k: {} for k in MODALITY_KINDS}
+    path = directory / "modality.tsv"
+    for lineno, row in read_table(path, ("kind", "word", "effect")):
+        _check(row["kind"] in MODALITY_KINDS, path, lineno, f"kind must be one of {sorted(MODALITY_KINDS)}")
+        _check(row["effect"] in MODALITY_EFFECTS, path, lineno, f"effect must be one of {sorted(MODALITY_EFFECTS)}")
+        modality[row["kind"]][row["word"]] = row["effect"]
+
+    nouns: dict[str, set[str]] = {k: set() for k in NOUN_KINDS}
+    path = directory / "nouns.tsv"
+    for lineno, row in read_table(path, ("kind", "lemma")):
+        _check(row["kind"] in NOUN_KINDS, path, lineno, f"kind must be one of {sorted(NOUN_KINDS)}")
+        nouns[row["kind"]].add(row["lemma"])
+
+    return Lexicon(
+        frames=frames,
+        frame_lemmas={k: frozenset(v) for k, v in frame_lemmas.items()},
+        head_types=typed["head"],
+        role_types=typed["role"],
+        suffix_types=typed["suffix"],
+        prefix_types=typed["prefix"],
+        word_types=typed["word"],
+        ner_types=ner,
+        modality=modality,
+        transparent=frozenset(nouns["transparent"]),
+        group_nouns=frozenset(nouns["group"]),
+    )

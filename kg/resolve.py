@@ -1,0 +1,324 @@
+"""Entity resolution over the whole corpus: article mentions → entities, relations → facts.
+
+Runs after extraction (serial or parallel), over every article's :class:`ArticleExtraction`, so
+the result does not depend on how extraction was split across processes.
+
+1. Within an article, mentions linked by coreference (``antecedent``) form a cluster.
+2. Clusters are keyed: a named cluster by each of its normalised names (full name, acronym,
+   long form); a description ("the letter", "agreements requiring consent") by article and
+   text, because two articles' "open letter" are rarely the same letter; a general concept
+   ("fair use", "copyright protections") by its normalised text across the corpus.
+3. Clusters sharing a key merge when their classes are compatible (one subsumes the other).
+   A surname alone joins a full name from another article only when exactly one person in
+   the corpus has that surname, so two people sharing a surname stay apart.
+4. Each entity gets the fullest name as label, other names as alternative labels, and the
+   class with the strongest typing evidence; relations between entities become facts with all
+   their evidence; negated or hypothetical relations become claims.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from kg.model import ArticleExtraction, Entity, Evidence, Fact, KnowledgeGraph, Mention
+from kg.ontology import is_a, slugify, superclasses
+
+__all__ = ["resolve", "normalise", "TYPE_RULE_WEIGHT", "SCOPED_CLASSES"]
+
+# How much a typing rule is trusted when mentions of one entity disagree.
+TYPE_RULE_WEIGHT = {
+    "lexicon-term": 3.0,
+    "role-noun": 2.5,
+    "apposition": 2.5,
+    "hearst": 2.5,
+    "definite-description": 2.5,
+    "name-suffix": 2.0,
+    "name-prefix": 2.0,
+    "acronym-not-person": 2.0,
+    "head-noun": 1.5,
+    "name-word": 1.5,
+    "acronym-definition": 1.0,
+    "compound-term": 0.5,
+    "proper-noun": 0.1,
+    "default": 0.1,
+}
+# Descriptions of these classes denote one particular thing in one article.
+SCOPED_CLASSES = ("Document", "CreativeWork", "Event", "Campaign", "Agent", "Character")
+_ARTICLES = re.compile(r"^(the|a|an|this|that|these|those)\s+", re.I)
+
+
+def _rule_weight(rule: str) -> float:
+    if rule.startswith("ner"):
+        return 1.0
+    return TYPE_RULE_WEIGHT.get(rule, 1.0)
+
+
+def normalise(text: str) -> str:
+    """Matching key of a name: case, quotes, dashes, possessive 's and a leading article ignored.
+
+    >>> normalise("The Screen Actors’ Guild")
+    'screen actors guild'
+    >>> normalise("Acme's")
+    'acme'
+    """
+    s = unicodedata.normalize("NFKC", text).casefold()
+    s = s.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
+    s = re.sub(r"'s\b", "", s)
+    s = re.sub(r"[^\w\s-]", " ", s)
+    s = re.sub(r"[-\s]+", " ", s).strip()
+    s = _ARTICLES.sub("", s)
+    return s
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _concept_key(text: str) -> str:
+    words = normalise(text).split()
+    if words:
+        words[-1] = _singular(words[-1])
+    return " ".join(words)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class _Cluster:
+    """Mentions of one entity within one article (then merged across articles)."""
+
+    __slots__ = ("mentions", "article_ids", "votes", "names", "descriptions", "aliases")
+
+    def __init__(self) -> None:
+        self.mentions: list[tuple[str, Mention]] = []
+        self.article_ids: set[str] = set()
+        self.votes: dict[str, float] = defaultdict(float)
+        self.names: Counter[str] = Counter()
+        self.descriptions: Counter[str] = Counter()
+        self.aliases: set[str] = set()
+
+    def add(self, article_id: str, m: Mention) -> None:
+        self.mentions.append((article_id, m))
+        self.article_ids.add(article_id)
+        if m.kind != "pronoun":
+            w = _rule_weight(m.type_rule)
+            self.votes[m.cls] = max(self.votes[m.cls], w) + 0.01  # repeated evidence breaks ties
+        if m.kind == "name":
+            self.names[m.text] += 1
+        elif m.kind == "nominal":
+            self.descriptions[m.text] += 1
+        self.aliases.update(m.aliases)
+
+    def merge(self, other: "_Cluster") -> None:
+        self.mentions += other.mentions
+        self.article_ids |= other.article_ids
+        for c, w in other.votes.items():
+            self.votes[c] = max(self.votes[c], w)
+        self.names.update(other.names)
+        self.descriptions.update(other.descriptions)
+        self.aliases |= other.aliases
+
+    @property
+    def is_named(self) -> bool:
+        return bool(self.names)
+
+    @property
+    def cls(self) -> str:
+        if not self.votes:
+            return "Concept"
+        best = max(self.votes.values())
+        # Among classes within 0.5 of the best, prefer one that specialises the others.
+        strong = [c for c, w in self.votes.items() if w >= best - 0.5]
+        strong.sort(key=lambda c: (-self.votes[c], c))
+        top = strong[0]
+        for c in strong[1:]:
+            if is_a(c, top):
+                top = c
+        return top
+
+    @property
+    def label(self) -> str:
+        pool = self.names or self.descriptions
+        # Fullest name first (most words), then most frequent, then alphabetical.
+        return sorted(pool, key=lambda t: (-len(t.split()), -pool[t], t))[0]
+
+    @property
+    def alt_labels(self) -> tuple[str, ...]:
+        label = self.label
+        pool = set(self.names) | self.aliases
+        if not self.is_named:
+            pool |= set(self.descriptions)
+        return tuple(sorted(a for a in pool if a != label))
+
+
+def _compatible(a: str, b: str) -> bool:
+    return is_a(a, b) or is_a(b, a)
+
+
+def resolve(extractions: Iterable[ArticleExtraction]) -> KnowledgeGraph:
+    """Resolve entities across articles and collect facts (see module docstring)."""
+    extractions = sorted(extractions, key=lambda e: e.article.id)
+    clusters: list[_Cluster] = []
+    mention_cluster: dict[tuple[int, int], int] = {}  # (extraction index, mention index) → cluster
+    for xi, ex in enumerate(extractions):
+        uf = _UnionFind()
+        for mi, m in enumerate(ex.mentions):
+            uf.find(mi)
+            if m.antecedent is not None:
+                uf.union(mi, m.antecedent)
+        local: dict[int, int] = {}
+        for mi, m in enumerate(ex.mentions):
+            root = uf.find(mi)
+            if root not in local:
+                local[root] = len(clusters)
+                clusters.append(_Cluster())
+            clusters[local[root]].add(ex.article.id, m)
+            mention_cluster[(xi, mi)] = local[root]
+
+    # Keys for cross-article merging.
+    keys: dict[str, list[int]] = defaultdict(list)
+    surname_only: list[int] = []
+    for ci, c in enumerate(clusters):
+        if not c.mentions or all(m.kind == "pronoun" for _, m in c.mentions):
+            continue
+        cls = c.cls
+        if c.is_named:
+            names = {normalise(n) for n in c.names} | {normalise(a) for a in c.aliases}
+            names.discard("")
+            full = [n for n in names if len(n.split()) >= 2]
+            if is_a(cls, "Person") and not full:
+                surname_only.append(ci)
+                continue
+            for n in names:
+                if is_a(cls, "Person") and len(n.split()) < 2:
+                    continue  # a bare surname inside a full-name cluster is no key across articles
+                keys[f"name:{n}"].append(ci)
+        elif any(is_a(cls, s) for s in SCOPED_CLASSES):
+            aid = min(c.article_ids)
+            keys[f"desc:{aid}:{_concept_key(c.label)}"].append(ci)
+        else:
+            keys[f"concept:{_concept_key(c.label)}"].append(ci)
+
+    uf = _UnionFind()
+    for ci in range(len(clusters)):
+        uf.find(ci)
+    for key in sorted(keys):
+        members = keys[key]
+        for other in members[1:]:
+            a, b = uf.find(members[0]), uf.find(other)
+            if a != b and _compatible(clusters[a].cls, clusters[b].cls):
+                _union(clusters, uf, a, b)
+    # Surnames: join the one person in the corpus with that surname, if exactly one.
+    by_surname: dict[str, set[int]] = defaultdict(set)
+    for ci, c in enumerate(clusters):
+        if c.is_named and ci not in surname_only and is_a(c.cls, "Person"):
+            for n in c.names:
+                parts = normalise(n).split()
+                if len(parts) >= 2:
+                    by_surname[parts[-1]].add(uf.find(ci))
+    for ci in surname_only:
+        surname = normalise(clusters[ci].label)
+        owners = by_surname.get(surname, set())
+        if len(owners) == 1:
+            _union(clusters, uf, uf.find(next(iter(owners))), uf.find(ci))
+        else:
+            keys_local = f"surname:{min(clusters[ci].article_ids)}:{surname}"
+            keys[keys_local].append(ci)
+
+    # Build entities.
+    roots = sorted({uf.find(ci) for ci in range(len(clusters)) if clusters[ci].mentions})
+    entity_of_root: dict[int, str] = {}
+    used_keys: set[str] = set()
+    ent_records: dict[int, _Cluster] = {}
+    for r in sorted(roots, key=lambda r: (clusters[r].label.casefold(), r)):
+        c = clusters[r]
+        if all(m.kind == "pronoun" for _, m in c.mentions):
+            continue
+        ent_records[r] = c
+    # Facts (needed to know which nominal entities take part in facts).
+    groups: dict[tuple[int, str | None, str, int, bool], list[Evidence]] = defaultdict(list)
+    for xi, ex in enumerate(extractions):
+        for rel in ex.relations:
+            s = uf.find(mention_cluster[(xi, rel.subject)])
+            o = uf.find(mention_cluster[(xi, rel.object)])
+            if s == o or s not in ent_records or o not in ent_records:
+                continue
+            sent = ex.sentences[rel.sentence]
+            ev = Evidence(
+                article_id=ex.article.id, sentence=sent.text, start=sent.start, end=sent.end, rule=rel.rule,
+                confidence=rel.confidence, verb=rel.verb, subject_text=ex.mentions[rel.subject].text,
+                object_text=ex.mentions[rel.object].text, polarity=rel.polarity, modality=rel.modality,
+            )
+            verb = rel.verb if rel.predicate is None else rel.predicate
+            groups[(s, rel.predicate, verb, o, rel.asserted)].append(ev)
+    in_facts = {k[0] for k in groups} | {k[3] for k in groups}
+    entities: list[Entity] = []
+    for r, c in sorted(ent_records.items(), key=lambda x: (x[1].label.casefold(), x[0])):
+        if not c.is_named and r not in in_facts:
+            continue
+        key = _unique_key(c, used_keys)
+        entity_of_root[r] = key
+        entities.append(
+            Entity(
+                key=key, label=c.label, cls=c.cls, alt_labels=c.alt_labels,
+                mention_count=sum(1 for _, m in c.mentions), articles=tuple(sorted(c.article_ids)),
+            )
+        )
+    facts: list[Fact] = []
+    for (s, pred, verb, o, asserted), evs in groups.items():
+        if s not in entity_of_root or o not in entity_of_root:
+            continue
+        evs = sorted(set(evs), key=lambda e: (e.article_id, e.start, e.rule, e.verb, e.subject_text, e.object_text))
+        facts.append(Fact(entity_of_root[s], pred, verb if pred is None else pred, entity_of_root[o], tuple(evs), asserted))
+    facts.sort(key=lambda f: (f.subject, f.predicate or "", f.verb, f.object, not f.asserted))
+    entities.sort(key=lambda e: e.key)
+    return KnowledgeGraph(articles=tuple(ex.article for ex in extractions), entities=tuple(entities), facts=tuple(facts))
+
+
+def _union(clusters: list[_Cluster], uf: _UnionFind, a: int, b: int) -> None:
+    ra, rb = uf.find(a), uf.find(b)
+    if ra == rb:
+        return
+    uf.union(ra, rb)
+    keep = uf.find(ra)
+    gone = rb if keep == ra else ra
+    clusters[keep].merge(clusters[gone])
+    clusters[gone] = _Cluster()
+
+
+def _unique_key(c: _Cluster, used: set[str]) -> str:
+    """A deterministic, IRI-safe key: the slug of the label, disambiguated when taken."""
+    base = slugify(c.label) or "entity"
+    candidates = [base, f"{base}-{c.cls.lower()}"]
+    if not c.is_named:
+        candidates = [f"{base}-{slugify(min(c.article_ids))[:24]}"] + candidates
+    for k in candidates:
+        if k not in used:
+            used.add(k)
+            return k
+    n = 2
+    while f"{base}-{n}" in used:
+        n += 1
+    used.add(f"{base}-{n}")
+    return f"{base}-{n}"
