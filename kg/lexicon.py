@@ -33,7 +33,7 @@ MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
 MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
-NOUN_KINDS = frozenset({"transparent", "group"})
+NOUN_KINDS = frozenset({"transparent", "group", "not-entity"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +97,7 @@ class Lexicon:
     modality: dict[str, dict[str, str]]  # kind → word → effect
     transparent: frozenset[str]
     group_nouns: frozenset[str]
+    not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
 
     def frame(self, pos: str, lemma: str, noun: str | None, prep: str | None) -> Frame | None:
         """The frame for a word with an optional light noun and preposition, if any.
@@ -180,4 +181,5 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         modality=modality,
         transparent=frozenset(nouns["transparent"]),
         group_nouns=frozenset(nouns["group"]),
+        not_entities=frozenset(nouns["not-entity"]),
     )

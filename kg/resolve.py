@@ -41,6 +41,7 @@ TYPE_RULE_WEIGHT = {
     "head-noun": 1.5,
     "name-word": 1.5,
     "acronym-definition": 1.0,
+    "pronoun-antecedent": 1.2,
     "compound-term": 0.5,
     "proper-noun": 0.1,
     "default": 0.1,

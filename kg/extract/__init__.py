@@ -90,9 +90,7 @@ def _root(table: MentionTable, idx: int) -> int:
 
 def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple[int, Candidate, int, int]]) -> ArticleExtraction:
     text = article.text
-    sentences = tuple(
-        Sentence(k, s.start_char, s.end_char, text[s.start_char:s.end_char]) for k, s in enumerate(doc.sents)
-    )
+    sentences = tuple(_sentence(k, text, s.start_char, s.end_char) for k, s in enumerate(doc.sents))
     # Keep names, and nominals/pronouns that take part in a relation (with their antecedents).
     keep: set[int] = {idx for idx, m in table.live() if m.kind == "name"}
     relations_raw = []
@@ -154,6 +152,16 @@ def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple
         article=article, sentences=sentences, mentions=tuple(mentions), relations=tuple(relations),
         extractor_version=extractor_version(),
     )
+
+
+def _sentence(index: int, text: str, start: int, end: int) -> Sentence:
+    """A sentence without the whitespace (paragraph breaks) around it."""
+    chunk = text[start:end]
+    lead = len(chunk) - len(chunk.lstrip())
+    trail = len(chunk) - len(chunk.rstrip())
+    if lead == len(chunk):
+        return Sentence(index, start, end, chunk)
+    return Sentence(index, start + lead, end - trail, chunk.strip())
 
 
 def _sentence_of(sentences: tuple[Sentence, ...], char: int) -> int:

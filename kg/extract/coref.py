@@ -29,6 +29,8 @@ MALE_FEMALE = frozenset("he him his himself she her hers herself".split())
 NEUTER = frozenset("it its itself".split())
 PLURAL = frozenset("they them their theirs themselves".split())
 PERSON_WINDOW = 2
+UNTYPED = frozenset({"proper-noun", "default"})
+W_PRONOUN = 1.2
 DEFINITE_WINDOW = 5
 
 
@@ -59,13 +61,19 @@ def resolve_coreference(table: MentionTable) -> None:
         before = [(j, a) for j, a in reversed(live[:pos]) if a.kind != "pronoun" and a.end <= m.start]
         if m.kind == "pronoun":
             if word in MALE_FEMALE:
-                cands = [(j, a) for j, a in before if a.kind == "name" and is_a(a.cls, "Person")
+                # An untyped name ("Ana Lopez" that NER missed) can be the antecedent too, and
+                # then becomes a person.
+                cands = [(j, a) for j, a in before if a.kind == "name"
+                         and (is_a(a.cls, "Person") or a.type_rule in UNTYPED)
                          and s_here - sent_of[a.start] <= PERSON_WINDOW]
                 # Prefer the most recent subject in the closest sentence.
                 cands.sort(key=lambda x: (s_here - sent_of[x[1].start], 0 if doc[x[1].head].dep_.startswith("nsubj") else 1,
                                           -x[1].start))
                 if cands:
                     m.antecedent = cands[0][0]
+                    ante = cands[0][1]
+                    if not is_a(ante.cls, "Person"):
+                        ante.vote("Person", W_PRONOUN, "pronoun-antecedent")
             elif word in NEUTER:
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")
                          and s_here - sent_of[a.start] <= 1 and not _plural(doc, a)

@@ -173,12 +173,19 @@ class MentionTable:
         for ent in self.doc.ents:
             if self.lex.ner_types.get(ent.label_) is None and ent.label_ in self.lex.ner_types:
                 continue
+            for part in _split_coordination(ent):
+                self._add_ner_span(part, ent.label_)
+
+    def _add_ner_span(self, ent: Span, label: str) -> None:
+        if True:
             start, end = self._trim(ent)
             if start >= end or not self._free(start, end):
-                continue
+                return
+            if end - start == 1 and self.doc[start].text in self.lex.not_entities:
+                return
             head = self.doc[start:end].root.i
             m = MentionSpan(start, end, "name", head)
-            self._name_class_votes(m, ent.label_)
+            self._name_class_votes(m, label)
             self._add(m)
 
     def _add_acronym_definitions(self) -> None:
@@ -232,8 +239,8 @@ class MentionTable:
         """
         doc = self.doc
         patterns: dict[tuple[str, ...], int] = {}
-        for idx, m in list(self.live()):
-            if m.kind != "name":
+        for idx, m in sorted(self.live(), key=lambda x: x[1].start):  # the first occurrence owns a name
+            if m.kind != "name" or m.antecedent is not None:
                 continue
             words = tuple(t.text for t in doc[m.start:m.end])
             patterns.setdefault(words, idx)
@@ -241,6 +248,15 @@ class MentionTable:
                 patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
             if is_a(m.cls, "Person") and len(words) >= 2 and words[-1][:1].isupper() and len(words[-1]) > 2:
                 patterns.setdefault((words[-1],), idx)
+        # Names NER found again ("WGA" after "Writers Guild of America (WGA)") link to the first.
+        for idx, m in list(self.live()):
+            if m.kind != "name" or m.antecedent is not None:
+                continue
+            target = patterns.get(tuple(t.text for t in doc[m.start:m.end]))
+            if target is not None and target != idx and self.spans[target].start < m.start:
+                m.antecedent = target
+                for cls, w in self.spans[target].votes.items():
+                    m.vote(cls, w, self.spans[target].rules.get(cls, "propagated"))
         lengths = sorted({len(k) for k in patterns}, reverse=True)
         i = 0
         while i < len(doc):
@@ -361,7 +377,7 @@ class MentionTable:
             end += 1
         if doc[start].lower_ in ("the",):
             start += 1
-        if start > end:
+        if start > end or (start == end and doc[start].text in self.lex.not_entities):
             return None
         m = MentionSpan(start, end + 1, "name", tok.i)
         self._name_class_votes(m, None)
@@ -429,6 +445,25 @@ def _tokenizer_of(doc: Doc):
         tok = English(vocab=doc.vocab).tokenizer
         _TOKENIZERS[key] = tok
     return tok
+
+
+def _split_coordination(ent: Span) -> list[Span]:
+    """NER spans that join coordinated names ("Equity and Solidarnosc") → one span per name.
+
+    Split only where the parse coordinates two parts at the top of the span (the first part's
+    head lies outside it), so "Federation of Television and Radio Artists" stays whole.
+    """
+    doc = ent.doc
+    for tok in ent:
+        if tok.dep_ == "conj" and tok.head.i in range(ent.start, ent.end) and not (ent.start <= tok.head.head.i < ent.end):
+            cc = next((t for t in doc[tok.head.i + 1: tok.i] if t.dep_ == "cc" and t.lower_ in ("and", "or")), None)
+            if cc is None:
+                continue
+            left = doc[ent.start: cc.i]
+            right = doc[cc.i + 1: ent.end]
+            if len(left) and len(right) and left[-1].text != "," and right[0].is_title:
+                return [left.doc[left.start:left.end], *_split_coordination(right)]
+    return [ent]
 
 
 def _long_form_start(doc: Doc, paren: int, acro: str) -> int | None:

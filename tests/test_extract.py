@@ -1,0 +1,161 @@
+"""Extraction rules on small sentences of our own (real trained pipeline).
+
+Each test states one linguistic rule and a sentence that exercises it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_active_clause(triples):
+    assert ("union", "signed", "agreement") in triples("The union signed the agreement.")
+
+
+def test_passive_by_agent_with_coordination(triples):
+    got = triples("The petition was signed by Ana Lopez, Ben Carter and Chloe Diaz.")
+    assert {("Ana Lopez", "signed", "petition"), ("Ben Carter", "signed", "petition"),
+            ("Chloe Diaz", "signed", "petition")} <= got
+
+
+def test_participle_clause_with_inclusion_list(triples):
+    got = triples("An open letter, signed by 200 novelists including Ana Lopez and Ben Carter, was published on Monday.")
+    signers = {s for s, p, o in got if p == "signed" and "letter" in o}
+    assert {"Ana Lopez", "Ben Carter"} <= signers
+    assert any("novelists" in s for s in signers), "the group itself signed too ('including' keeps it)"
+
+
+def test_patient_frame_addressed_to(triples):
+    got = triples("The letter, addressed to the European Commission, demands new rules.")
+    assert ("letter", "addressedTo", "European Commission") in got
+
+
+def test_relative_clause_subject(triples):
+    got = triples("The studio hired Ana Lopez, who later sued the studio.")
+    assert ("Ana Lopez", "sued", "studio") in got
+
+
+def test_clausal_complement_of_argument_verb(triples):
+    got = triples("Acme Corp has argued that its training falls under fair use.")
+    assert ("Acme Corp", "argues", "fair use") in got
+
+
+def test_object_control(triples):
+    got = triples("The coalition urged lawmakers to strengthen privacy protections.")
+    assert ("coalition", "urges", "lawmakers") in got
+    assert any(p == "urges" and "privacy protections" in o for s, p, o in got)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ben Carter did not sign the petition.",
+        "Ben Carter never signed the petition.",
+        "Ben Carter refused to sign the petition.",
+        "Ben Carter could sign the petition.",
+        "Will Ben Carter sign the petition?",
+        "If the talks fail, Ben Carter will sign the petition.",
+        "Ben Carter likely signed the petition.",
+    ],
+)
+def test_negation_and_modality_assert_nothing(triples, sentence):
+    asserted = triples(sentence)
+    assert not any(p == "signed" for _, p, _ in asserted), asserted
+    # ... but the statement is kept as an unasserted claim
+    assert any(p == "signed" for _, p, _ in triples(sentence, asserted=False))
+
+
+def test_prohibited_action_is_not_asserted(triples):
+    got = triples("The contract bans the studio from cloning his voice.")
+    assert ("contract", "bans", "studio") in got
+    assert not any(p == "replicates" for _, p, _ in got)
+
+
+def test_possessive_noun_frame(triples):
+    got = triples("Ana Lopez's participation in the boycott was widely reported.")
+    assert ("Ana Lopez", "joined", "boycott") in got
+
+
+def test_role_noun_with_title_modifier(triples):
+    got = triples("Former Moonfall director Sam Reyes criticized the deal.")
+    assert ("Sam Reyes", "directed", "Moonfall") in got
+    assert ("Sam Reyes", "criticizes", "deal") in got
+
+
+def test_copula_with_relational_noun(triples):
+    got = triples("Ana Lopez is a member of the Writers Guild.")
+    assert ("Ana Lopez", "memberOf", "Writers Guild") in got
+
+
+def test_light_verb_permission(triples):
+    got = triples("Ben Carter gave permission for his voice to be used in the film.")
+    assert any(s == "Ben Carter" and p == "gavePermission" and "voice" in o for s, p, o in got)
+
+
+def test_hearst_list_members_replace_the_general_noun(triples):
+    got = triples("Companies like Acme and Globex have lobbied for looser rules.")
+    assert ("Acme", "advocates", "looser rules") in got
+    assert ("Globex", "advocates", "looser rules") in got
+
+
+def test_unmapped_verb_is_an_open_relation(triples):
+    got = triples("The union thanked the studio.")
+    assert ("union", "open:thank", "studio") in got
+
+
+def test_pronoun_coreference(triples):
+    got = triples("Ana Lopez leads the union. She signed the letter on Friday.")
+    assert ("Ana Lopez", "signed", "letter") in got
+
+
+def test_quantity_object_is_not_an_entity(triples):
+    got = triples("The industry supports over two million jobs.")
+    assert not any("jobs" in o for _, _, o in got)
+
+
+def test_sentence_offsets_point_into_the_text(extract):
+    text = "Acme Corp sued Globex. The lawsuit was filed in Delaware."
+    ex = extract(text)
+    for s in ex.sentences:
+        assert text[s.start:s.end] == s.text
+    for m in ex.mentions:
+        assert text[m.start:m.end].strip(" \"'“”‘’") .startswith(m.text.split()[0])
+
+
+class TestTyping:
+    def _classes(self, extract, text):
+        ex = extract(text)
+        return {m.text: m.cls for m in ex.mentions}
+
+    def test_acronym_definition_types_the_long_form(self, extract):
+        ex = extract("The Writers Guild of America (WGA) criticized the deal. The WGA represents writers.")
+        long_form = [m for m in ex.mentions if m.text.startswith("Writers Guild")]
+        assert long_form and long_form[0].cls == "LaborUnion" and "WGA" in long_form[0].aliases
+        later = [m for m in ex.mentions if m.text == "WGA" and m.start > 40]
+        assert later and later[0].antecedent is not None
+
+    def test_role_noun_before_name(self, extract):
+        classes = self._classes(extract, "The actor Tom Reed criticized the studio.")
+        assert classes.get("Tom Reed") == "Actor"
+
+    def test_hearst_types_members(self, extract):
+        classes = self._classes(extract, "Unions such as Equity and Solidarnosc joined the strike.")
+        assert classes.get("Equity") == "LaborUnion"
+
+    def test_common_term_mistagged_by_ner(self, extract):
+        classes = self._classes(extract, "The studio said AI would change animation. Critics said AI threatens jobs.")
+        assert classes.get("AI") == "Technology"
+
+    def test_organisation_name_suffix(self, extract):
+        classes = self._classes(extract, "Globex Pictures signed the deal with Initech Inc. on Monday.")
+        assert classes.get("Initech Inc.") == "Company" or classes.get("Initech Inc") == "Company"
+
+
+def test_title_case_headline_is_recased_for_parsing():
+    from kg.nlp import text_for_parsing
+
+    text = "Union Leaders Criticize Studio Plans\n\nThe union said on Monday that Studio Plans were vague."
+    out = text_for_parsing(text)
+    assert len(out) == len(text)
+    assert out.splitlines()[0] == "Union leaders criticize Studio Plans"
+    assert out.splitlines()[2] == text.splitlines()[2]

@@ -1,0 +1,124 @@
+"""Entity resolution on hand-made extractions (no parser involved)."""
+
+from __future__ import annotations
+
+from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
+from kg.resolve import normalise, resolve
+
+
+def _ex(article_id: str, mentions: list[tuple], relations: list[tuple] = ()) -> ArticleExtraction:
+    """mentions: (text, cls, kind[, antecedent[, aliases]]); relations: (s, predicate, o[, asserted])."""
+    text = " ".join(m[0] for m in mentions) + "."
+    ms, pos = [], 0
+    for m in mentions:
+        t, cls, kind = m[0], m[1], m[2]
+        ant = m[3] if len(m) > 3 else None
+        aliases = m[4] if len(m) > 4 else ()
+        ms.append(Mention(t, pos, pos + len(t), 0, cls, kind, ant, tuple(aliases), "ner"))
+        pos += len(t) + 1
+    rels = []
+    for r in relations:
+        asserted = r[3] if len(r) > 3 else True
+        rels.append(Relation(r[0], r[2], r[1], r[1], 0, "active", 0.9,
+                             "positive" if asserted else "negative"))
+    return ArticleExtraction(Article(article_id, text), (Sentence(0, 0, len(text), text),), tuple(ms), tuple(rels))
+
+
+def _by_label(kg):
+    return {e.label: e for e in kg.entities}
+
+
+def test_same_name_in_two_articles_is_one_entity_with_both_articles():
+    kg = resolve([
+        _ex("a", [("Ana Lopez", "Person", "name"), ("letter", "Letter", "nominal")], [(0, "signed", 1)]),
+        _ex("b", [("Ana Lopez", "Actor", "name")]),
+    ])
+    ana = _by_label(kg)["Ana Lopez"]
+    assert ana.articles == ("a", "b")
+    assert ana.cls == "Actor"  # the more specific compatible class wins
+
+
+def test_surname_joins_the_only_person_with_that_surname():
+    kg = resolve([
+        _ex("a", [("Ana Lopez", "Person", "name")]),
+        _ex("b", [("Lopez", "Person", "name"), ("deal", "Agreement", "nominal")], [(0, "criticizes", 1)]),
+    ])
+    labels = _by_label(kg)
+    assert "Lopez" not in labels
+    assert "Lopez" in labels["Ana Lopez"].alt_labels
+    assert any(f.subject == labels["Ana Lopez"].key and f.predicate == "criticizes" for f in kg.facts)
+
+
+def test_two_people_sharing_a_surname_stay_apart():
+    kg = resolve([
+        _ex("a", [("Ana Lopez", "Person", "name")]),
+        _ex("b", [("Carlos Lopez", "Person", "name")]),
+        _ex("c", [("Lopez", "Person", "name")]),
+    ])
+    labels = _by_label(kg)
+    assert {"Ana Lopez", "Carlos Lopez", "Lopez"} <= set(labels)
+    assert labels["Ana Lopez"].key != labels["Carlos Lopez"].key
+
+
+def test_acronym_and_long_form_merge_across_articles():
+    kg = resolve([
+        _ex("a", [("Writers Guild of America", "LaborUnion", "name", None, ["WGA"])]),
+        _ex("b", [("WGA", "Organization", "name")]),
+    ])
+    labels = _by_label(kg)
+    wga = labels["Writers Guild of America"]
+    assert "WGA" in wga.alt_labels and wga.articles == ("a", "b") and wga.cls == "LaborUnion"
+    assert "WGA" not in labels
+
+
+def test_incompatible_types_do_not_merge():
+    kg = resolve([_ex("a", [("Jordan", "Person", "name")]), _ex("b", [("Jordan", "Place", "name")])])
+    jordans = [e for e in kg.entities if e.label == "Jordan"]
+    assert len(jordans) == 2 and len({e.key for e in jordans}) == 2
+
+
+def test_descriptions_are_scoped_to_their_article_concepts_are_not():
+    kg = resolve([
+        _ex("a", [("Acme", "Company", "name"), ("open letter", "Letter", "nominal"), ("fair use", "LegalConcept", "nominal")],
+            [(0, "signed", 1), (0, "argues", 2)]),
+        _ex("b", [("Globex", "Company", "name"), ("open letter", "Letter", "nominal"), ("fair use", "LegalConcept", "nominal")],
+            [(0, "signed", 1), (0, "argues", 2)]),
+    ])
+    letters = [e for e in kg.entities if e.label == "open letter"]
+    uses = [e for e in kg.entities if e.label == "fair use"]
+    assert len(letters) == 2 and len(uses) == 1
+    assert uses[0].articles == ("a", "b")
+
+
+def test_coreference_cluster_becomes_one_entity_and_fact_subject():
+    kg = resolve([_ex("a", [("Ana Lopez", "Person", "name"), ("she", "Concept", "pronoun", 0),
+                           ("letter", "Letter", "nominal")], [(1, "signed", 2)])])
+    labels = _by_label(kg)
+    assert "she" not in labels
+    fact = next(f for f in kg.facts if f.predicate == "signed")
+    assert fact.subject == labels["Ana Lopez"].key
+
+
+def test_negated_relation_becomes_a_claim_not_a_fact():
+    kg = resolve([_ex("a", [("Ana Lopez", "Person", "name"), ("letter", "Letter", "nominal")], [(0, "signed", 1, False)])])
+    assert [f.asserted for f in kg.facts] == [False]
+
+
+def test_confidence_combines_articles_not_repetitions():
+    one = resolve([_ex("a", [("Acme", "Company", "name"), ("Globex", "Company", "name")], [(0, "sued", 1), (0, "sued", 1)])])
+    two = resolve([_ex("a", [("Acme", "Company", "name"), ("Globex", "Company", "name")], [(0, "sued", 1)]),
+                   _ex("b", [("Acme", "Company", "name"), ("Globex", "Company", "name")], [(0, "sued", 1)])])
+    f1, f2 = one.facts[0], two.facts[0]
+    assert f1.confidence == 0.9 and f2.confidence > 0.98
+    assert f2.support == 2 and f2.article_count == 2
+
+
+def test_resolution_is_independent_of_input_order():
+    exs = [_ex("a", [("Ana Lopez", "Person", "name"), ("letter", "Letter", "nominal")], [(0, "signed", 1)]),
+           _ex("b", [("Lopez", "Person", "name")]), _ex("c", [("WGA", "LaborUnion", "name")])]
+    assert resolve(exs) == resolve(list(reversed(exs)))
+
+
+def test_normalise():
+    assert normalise("The Union’s") == normalise("union")
+    assert normalise("Screen Actors Guild – American Federation") == "screen actors guild american federation"
