@@ -98,6 +98,21 @@ class Lexicon:
     transparent: frozenset[str]
     group_nouns: frozenset[str]
     not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
+    selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes and/or "name"
+
+    def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool) -> bool:
+        """Whether an argument of class ``cls`` fits the predicate's selectional restriction.
+
+        Unknown classes fit a class restriction only when no class is required.
+        """
+        from kg.ontology import is_a
+
+        req = self.selection.get((predicate or "", role))
+        if not req:
+            return True
+        if "name" in req and is_name:
+            return True
+        return cls is not None and any(is_a(cls, r) for r in req if r != "name")
 
     def frame(self, pos: str, lemma: str, noun: str | None, prep: str | None) -> Frame | None:
         """The frame for a word with an optional light noun and preposition, if any.
@@ -169,6 +184,16 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         _check(row["kind"] in NOUN_KINDS, path, lineno, f"kind must be one of {sorted(NOUN_KINDS)}")
         nouns[row["kind"]].add(row["lemma"])
 
+    selection: dict[tuple[str, str], frozenset[str]] = {}
+    path = directory / "selection.tsv"
+    for lineno, row in read_table(path, ("predicate", "role", "requires")):
+        _check(row["predicate"] in PREDICATES, path, lineno, f"unknown predicate {row['predicate']!r}")
+        _check(row["role"] in ("subject", "object"), path, lineno, "role must be subject or object")
+        req = frozenset(row["requires"].split("|"))
+        bad = sorted(r for r in req if r != "name" and r not in CLASSES)
+        _check(not bad, path, lineno, f"unknown class(es) {bad}")
+        selection[(row["predicate"], row["role"])] = req
+
     return Lexicon(
         frames=frames,
         frame_lemmas={k: frozenset(v) for k, v in frame_lemmas.items()},
@@ -182,4 +207,5 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         transparent=frozenset(nouns["transparent"]),
         group_nouns=frozenset(nouns["group"]),
         not_entities=frozenset(nouns["not-entity"]),
+        selection=selection,
     )

@@ -28,9 +28,11 @@ __all__ = [
     "Polarity",
     "Modality",
     "MentionKind",
+    "Status",
 ]
 
 Polarity = Literal["positive", "negative"]
+Status = Literal["fact", "claim", "candidate"]
 Modality = Literal["asserted", "hypothetical", "question", "prohibited", "reported"]
 MentionKind = Literal["name", "nominal", "pronoun"]
 
@@ -173,8 +175,13 @@ class Fact:
     """A resolved triple between two entities with all the evidence for it.
 
     ``predicate`` is a core predicate local name, or ``None`` for an open relation named by
-    ``verb``. ``asserted`` is False for claims (negated / hypothetical), which are kept as
-    flagged statements but never asserted as plain triples.
+    ``verb``. ``status`` says what the graph does with it:
+
+    * ``fact``: asserted as a plain triple (and described by a ``kg:Fact`` resource);
+    * ``claim``: the articles mention it but do not assert it (negated, hypothetical,
+      questioned, prohibited): a ``kg:Claim``, never a plain triple;
+    * ``candidate``: asserted by the text but read with a confidence below the build's
+      threshold: a ``kg:Candidate``, kept with its evidence, not a plain triple.
     """
 
     subject: str
@@ -182,7 +189,11 @@ class Fact:
     verb: str
     object: str
     evidence: tuple[Evidence, ...]
-    asserted: bool = True
+    status: Status = "fact"
+
+    @property
+    def asserted(self) -> bool:
+        return self.status == "fact"
 
     @property
     def support(self) -> int:

@@ -30,6 +30,8 @@ __all__ = [
     "ontology_graph",
     "superclasses",
     "is_a",
+    "domain_of",
+    "range_of",
     "slugify",
     "entity_iri",
     "article_iri",
@@ -85,6 +87,7 @@ class KG(DefinedNamespace):
     Article: URIRef
     Fact: URIRef
     Claim: URIRef
+    Candidate: URIRef
     Evidence: URIRef
     OpenRelation: URIRef
     # fact predicates
@@ -182,6 +185,37 @@ def _parents() -> dict[str, tuple[str, ...]]:
         if str(s).startswith(ns) and str(o).startswith(ns):
             out.setdefault(str(s)[len(ns):], []).append(str(o)[len(ns):])
     return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+@cache
+def _declared(prop: URIRef) -> dict[str, str]:
+    g = ontology_graph()
+    ns = str(KG._NS)
+    out: dict[str, str] = {}
+    for s, o in g.subject_objects(prop):
+        if str(s).startswith(ns) and str(o).startswith(ns):
+            out[str(s)[len(ns):]] = str(o)[len(ns):]
+    return out
+
+
+@cache
+def domain_of(predicate: str) -> str | None:
+    """The rdfs:domain class of a kg predicate (local names), if declared.
+
+    >>> domain_of("directed")
+    'Person'
+    """
+    return _declared(RDFS.domain).get(predicate)
+
+
+@cache
+def range_of(predicate: str) -> str | None:
+    """The rdfs:range class of a kg predicate (local names), if declared.
+
+    >>> range_of("playedRole")
+    'Character'
+    """
+    return _declared(RDFS.range).get(predicate)
 
 
 @cache

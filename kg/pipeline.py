@@ -51,9 +51,11 @@ class BuildResult:
         return sum(1 for f in self.graph.facts if f.asserted)
 
     def summary(self) -> str:
+        claims = sum(1 for f in self.graph.facts if f.status == "claim")
+        candidates = sum(1 for f in self.graph.facts if f.status == "candidate")
         return (
             f"{self.articles} articles, {self.entities} entities, {self.facts} facts "
-            f"({len(self.graph.facts) - self.facts} unasserted claims) in {self.seconds:.1f} s"
+            f"(+{claims} unasserted claims, {candidates} low-confidence candidates) in {self.seconds:.1f} s"
             + (f"; {len(self.problems)} input problem(s)" if self.problems else "")
         )
 

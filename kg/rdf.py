@@ -6,7 +6,7 @@ Layout of the dataset (documented in the README, "Provenance model"):
   metadata, the plain triples it asserts (``<s> kg:signed <o>``), its :class:`kg:Evidence`
   records (sentence, offsets, rule, confidence) and ``kg:mentionedIn`` links;
 * one corpus graph (:data:`CORPUS_GRAPH`) holding what depends on the whole corpus: entities
-  (type, ``rdfs:label``, ``skos:altLabel``), the ``kg:Fact`` / ``kg:Claim`` resources that
+  (their class and its superclasses, ``rdfs:label``, ``skos:altLabel``), the ``kg:Fact`` / ``kg:Claim`` resources that
   describe each triple (``rdf:subject/predicate/object``, combined confidence, support count,
   ``kg:evidence`` links) and the declarations of open relations.
 """
@@ -33,6 +33,7 @@ from kg.ontology import (
     evidence_iri,
     fact_iri,
     open_relation_iri,
+    superclasses,
 )
 
 __all__ = [
@@ -68,6 +69,9 @@ PREFIXES = {
 
 _BAD_CHARS = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
 _BAD_CHARS.update({0x7F: None, 0xFFFE: None, 0xFFFF: None})
+
+
+_STATUS_CLASS = {"fact": KG.Fact, "claim": KG.Claim, "candidate": KG.Candidate}
 
 
 def clean_literal(text: str) -> str:
@@ -114,7 +118,9 @@ def _article_triples(a: Article) -> Iterator[tuple]:
 
 def _entity_triples(e: Entity) -> Iterator[tuple]:
     node = entity_iri(e.key)
-    yield node, RDF.type, KG[e.cls]
+    # The class and its superclasses (RDFS entailment materialised: `?x a kg:Person` finds actors).
+    for cls in superclasses(e.cls):
+        yield node, RDF.type, KG[cls]
     yield node, RDFS.label, _lit(e.label)
     for alt in e.alt_labels:
         yield node, SKOS.altLabel, _lit(alt)
@@ -160,8 +166,8 @@ def quads(kg: KnowledgeGraph) -> Iterator[tuple]:
         if f.predicate is None:
             open_relations.add((p, f.verb))
         node = fact_iri(str(s), str(p), str(o))
-        node = node if f.asserted else URIRef(str(node) + "-claim")
-        yield node, RDF.type, (KG.Fact if f.asserted else KG.Claim), CORPUS_GRAPH
+        node = node if f.status == "fact" else URIRef(f"{node}-{f.status}")
+        yield node, RDF.type, _STATUS_CLASS[f.status], CORPUS_GRAPH
         yield node, RDF.subject, s, CORPUS_GRAPH
         yield node, RDF.predicate, p, CORPUS_GRAPH
         yield node, RDF.object, o, CORPUS_GRAPH

@@ -22,11 +22,12 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from kg.model import ArticleExtraction, Entity, Evidence, Fact, KnowledgeGraph, Mention
 from kg.ontology import is_a, slugify, superclasses
 
-__all__ = ["resolve", "normalise", "TYPE_RULE_WEIGHT", "SCOPED_CLASSES"]
+__all__ = ["resolve", "normalise", "TYPE_RULE_WEIGHT", "SCOPED_CLASSES", "DEFAULT_MIN_CONFIDENCE"]
 
 # How much a typing rule is trusted when mentions of one entity disagree.
 TYPE_RULE_WEIGHT = {
@@ -40,6 +41,8 @@ TYPE_RULE_WEIGHT = {
     "acronym-not-person": 2.0,
     "head-noun": 1.5,
     "name-word": 1.5,
+    "work-of-role": 2.0,
+    "predicate-range": 2.0,
     "acronym-definition": 1.0,
     "pronoun-antecedent": 1.2,
     "compound-term": 0.5,
@@ -109,12 +112,13 @@ class _UnionFind:
 class _Cluster:
     """Mentions of one entity within one article (then merged across articles)."""
 
-    __slots__ = ("mentions", "article_ids", "votes", "names", "descriptions", "aliases")
+    __slots__ = ("mentions", "article_ids", "votes", "counts", "names", "descriptions", "aliases")
 
     def __init__(self) -> None:
         self.mentions: list[tuple[str, Mention]] = []
         self.article_ids: set[str] = set()
-        self.votes: dict[str, float] = defaultdict(float)
+        self.votes: dict[str, float] = defaultdict(float)  # class → strongest rule weight
+        self.counts: Counter[str] = Counter()  # class → number of mentions voting for it
         self.names: Counter[str] = Counter()
         self.descriptions: Counter[str] = Counter()
         self.aliases: set[str] = set()
@@ -123,8 +127,8 @@ class _Cluster:
         self.mentions.append((article_id, m))
         self.article_ids.add(article_id)
         if m.kind != "pronoun":
-            w = _rule_weight(m.type_rule)
-            self.votes[m.cls] = max(self.votes[m.cls], w) + 0.01  # repeated evidence breaks ties
+            self.votes[m.cls] = max(self.votes[m.cls], _rule_weight(m.type_rule))
+            self.counts[m.cls] += 1
         if m.kind == "name":
             self.names[m.text] += 1
         elif m.kind == "nominal":
@@ -136,6 +140,7 @@ class _Cluster:
         self.article_ids |= other.article_ids
         for c, w in other.votes.items():
             self.votes[c] = max(self.votes[c], w)
+        self.counts.update(other.counts)
         self.names.update(other.names)
         self.descriptions.update(other.descriptions)
         self.aliases |= other.aliases
@@ -147,11 +152,14 @@ class _Cluster:
     @property
     def cls(self) -> str:
         if not self.votes:
-            return "Concept"
-        best = max(self.votes.values())
-        # Among classes within 0.5 of the best, prefer one that specialises the others.
-        strong = [c for c, w in self.votes.items() if w >= best - 0.5]
-        strong.sort(key=lambda c: (-self.votes[c], c))
+            return "Entity"
+        # The strongest rule wins; repeated evidence adds a little (three NER "place" tags
+        # outvote one NER "organisation" tag, not a role noun).
+        score = {c: w + 0.1 * min(self.counts[c] - 1, 4) for c, w in self.votes.items()}
+        best = max(score.values())
+        # Among classes close to the best, prefer one that specialises the others.
+        strong = [c for c, w in score.items() if w >= best - 0.5]
+        strong.sort(key=lambda c: (-score[c], c))
         top = strong[0]
         for c in strong[1:]:
             if is_a(c, top):
@@ -177,8 +185,15 @@ def _compatible(a: str, b: str) -> bool:
     return is_a(a, b) or is_a(b, a)
 
 
-def resolve(extractions: Iterable[ArticleExtraction]) -> KnowledgeGraph:
-    """Resolve entities across articles and collect facts (see module docstring)."""
+DEFAULT_MIN_CONFIDENCE = 0.5
+
+
+def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> KnowledgeGraph:
+    """Resolve entities across articles and collect facts (see module docstring).
+
+    Relations the articles assert become facts when their combined confidence reaches
+    ``min_confidence``, candidates otherwise; unasserted ones (negated, hypothetical) claims.
+    """
     extractions = sorted(extractions, key=lambda e: e.article.id)
     clusters: list[_Cluster] = []
     mention_cluster: dict[tuple[int, int], int] = {}  # (extraction index, mention index) → cluster
@@ -291,8 +306,13 @@ def resolve(extractions: Iterable[ArticleExtraction]) -> KnowledgeGraph:
         if s not in entity_of_root or o not in entity_of_root:
             continue
         evs = sorted(set(evs), key=lambda e: (e.article_id, e.start, e.rule, e.verb, e.subject_text, e.object_text))
-        facts.append(Fact(entity_of_root[s], pred, verb if pred is None else pred, entity_of_root[o], tuple(evs), asserted))
-    facts.sort(key=lambda f: (f.subject, f.predicate or "", f.verb, f.object, not f.asserted))
+        fact = Fact(entity_of_root[s], pred, verb if pred is None else pred, entity_of_root[o], tuple(evs))
+        if not asserted:
+            fact = replace(fact, status="claim")
+        elif fact.confidence < min_confidence:
+            fact = replace(fact, status="candidate")
+        facts.append(fact)
+    facts.sort(key=lambda f: (f.subject, f.predicate or "", f.verb, f.object, f.status))
     entities.sort(key=lambda e: e.key)
     return KnowledgeGraph(articles=tuple(ex.article for ex in extractions), entities=tuple(entities), facts=tuple(facts))
 

@@ -101,7 +101,13 @@ def test_coreference_cluster_becomes_one_entity_and_fact_subject():
 
 def test_negated_relation_becomes_a_claim_not_a_fact():
     kg = resolve([_ex("a", [("Ana Lopez", "Person", "name"), ("letter", "Letter", "nominal")], [(0, "signed", 1, False)])])
-    assert [f.asserted for f in kg.facts] == [False]
+    assert [f.status for f in kg.facts] == ["claim"]
+
+
+def test_low_confidence_relation_becomes_a_candidate():
+    ex = _ex("a", [("Acme", "Company", "name"), ("Globex", "Company", "name")], [(0, "sued", 1)])
+    assert [f.status for f in resolve([ex], min_confidence=0.95).facts] == ["candidate"]
+    assert [f.status for f in resolve([ex], min_confidence=0.5).facts] == ["fact"]
 
 
 def test_confidence_combines_articles_not_repetitions():

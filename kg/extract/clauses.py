@@ -25,10 +25,13 @@ __all__ = [
     "preps_of",
     "modality_of",
     "is_passive",
+    "nested_preps_of",
+    "is_adverbial_verb_modifier",
 ]
 
 SUBJ_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
 OBJ_DEPS = frozenset({"dobj", "obj", "dative", "oprd"})
+_QUANTIFIERS = frozenset("many most some all others both several few lot lots number majority one".split())
 NOMINAL_POS = frozenset({"NOUN", "PROPN", "PRON", "ADJ", "NUM", "X"})
 COPULAS = frozenset({"be", "become", "remain", "seem", "appear", "stay"})
 REPORTING_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj"})
@@ -58,6 +61,7 @@ class Clause:
     agents: tuple[Arg, ...]
     patients: tuple[Arg, ...]
     preps: tuple[tuple[str, Arg], ...]
+    nested: tuple[tuple[str, Arg], ...]  # PPs attached below the verb's own PPs (attachment repair)
     attrs: tuple[Arg, ...]
     complement: Token | None  # clausal complement ("argued *that* ...")
     xcomp: Token | None  # open complement ("urged X *to uphold* Y")
@@ -230,6 +234,11 @@ def patients_of(verb: Token) -> list[Arg]:
     for c in verb.children:
         if c.dep_ in ("dobj", "obj"):
             out.extend(_expand(c, "dobj"))
+    if not out:
+        # A gerund clause is the object: "suggested easing the rules", "banned using clones".
+        for c in verb.children:
+            if c.dep_ in ("xcomp", "ccomp") and c.tag_ == "VBG" and not any(g.dep_.startswith("nsubj") for g in c.children):
+                out.append(Arg(c, "gerund"))
     if not out and verb.dep_ == "relcl" and not any(c.dep_ in ("nsubj",) and c.lower_ in ("who", "which", "that") for c in verb.children):
         # "the movement it represents": the antecedent is the relative clause's object.
         if any(c.dep_ == "nsubj" for c in verb.children):
@@ -249,6 +258,23 @@ def preps_of(verb: Token) -> list[tuple[str, Arg]]:
             for g in c.children:
                 if g.dep_ == "pobj":
                     out.extend((c.lower_, a) for a in _expand(g, "prep"))
+    return out
+
+
+def nested_preps_of(verb: Token) -> list[tuple[str, Arg]]:
+    """Prepositions the parser attached one level too low: "worries along with many *about* X"."""
+    out: list[tuple[str, Arg]] = []
+    for c in verb.children:
+        if c.dep_ != "prep":
+            continue
+        for g in c.subtree:
+            # only through a PP whose object carries no content of its own ("along with many")
+            if g.dep_ == "prep" and g.i != c.i and g.head.dep_ == "pobj" and (
+                g.head.pos_ in ("PRON", "ADJ", "NUM", "DET") or g.head.lemma_.lower() in _QUANTIFIERS
+            ):
+                for obj in g.children:
+                    if obj.dep_ in ("pobj", "pcomp"):
+                        out.extend((g.lower_, a) for a in _expand(obj, "nested-prep"))
     return out
 
 
@@ -354,6 +380,40 @@ def _particle(verb: Token) -> str | None:
     return None
 
 
+def is_adverbial_verb_modifier(tok: Token) -> bool:
+    """A past verb form tagged as an adjective that has an adverb of its own ("ultimately secured")."""
+    return tok.dep_ == "amod" and tok.tag_ in ("VBD", "VBN") and any(c.dep_ == "advmod" for c in tok.children)
+
+
+def _verb_misparsed_as_modifier(tok: Token, lex: Lexicon) -> Clause | None:
+    """A finite verb the parser took for an adjective after a long appositive subject.
+
+    "The Guild of X (GX) ultimately secured agreements ..." is sometimes parsed with *secured*
+    as an adjective of *agreements* and *agreements* as an apposition of the subject. A past
+    verb form with an adverb of its own, modifying an apposition, is read back as the clause
+    "subject – verb – noun".
+    """
+    if tok.dep_ != "amod" or tok.tag_ not in ("VBD", "VBN") or not lex.has_frames("VERB", tok.lemma_.lower()):
+        return None
+    noun = tok.head
+    if not is_adverbial_verb_modifier(tok):
+        return None
+    if noun.dep_ == "appos":
+        subject = noun.head
+    else:
+        names = [c for c in noun.lefts if c.dep_ in ("nmod", "compound", "poss") and c.pos_ == "PROPN" and c.i < tok.i]
+        if not names:
+            return None
+        subject = names[-1]
+    anchor = noun.head if noun.dep_ == "appos" else noun
+    polarity, modality = modality_of(anchor, lex) if anchor.pos_ in ("VERB", "AUX") else ("positive", "asserted")
+    return Clause(
+        verb=tok, lemma=tok.lemma_.lower(), particle=None, passive=False,
+        agents=tuple(_expand(subject, "repaired")), patients=tuple(_expand(noun, "repaired")), preps=(),
+        nested=(), attrs=(), complement=None, xcomp=None, polarity=polarity, modality=modality, rule="repaired-verb",
+    )
+
+
 def clauses(sent: Span, lex: Lexicon) -> Iterator[Clause]:
     """Every verbal or copular predicate of the sentence as a :class:`Clause`."""
     for tok in sent:
@@ -361,6 +421,12 @@ def clauses(sent: Span, lex: Lexicon) -> Iterator[Clause]:
         if not is_verb:
             continue
         lemma = tok.lemma_.lower()
+        repaired = _verb_misparsed_as_modifier(tok, lex)
+        if repaired is not None:
+            yield repaired
+            continue
+        if tok.dep_ == "amod":
+            continue
         passive = is_passive(tok)
         agents = agents_of(tok)
         patients = patients_of(tok)
@@ -385,6 +451,7 @@ def clauses(sent: Span, lex: Lexicon) -> Iterator[Clause]:
             rule = "active"
         yield Clause(
             verb=tok, lemma=lemma, particle=_particle(tok), passive=passive,
-            agents=tuple(agents), patients=tuple(patients), preps=tuple(preps), attrs=tuple(attrs),
+            agents=tuple(agents), patients=tuple(patients), preps=tuple(preps),
+            nested=tuple(nested_preps_of(tok)), attrs=tuple(attrs),
             complement=complement, xcomp=xcomp, polarity=polarity, modality=modality, rule=rule,
         )

@@ -29,14 +29,20 @@ MALE_FEMALE = frozenset("he him his himself she her hers herself".split())
 NEUTER = frozenset("it its itself".split())
 PLURAL = frozenset("they them their theirs themselves".split())
 PERSON_WINDOW = 2
-UNTYPED = frozenset({"proper-noun", "default"})
 W_PRONOUN = 1.2
 DEFINITE_WINDOW = 5
+# Descriptions this general ("the people", "the organisation", "the issue") are not anaphors by class.
+GENERAL_CLASSES = frozenset({"Entity", "Agent", "Person", "Organization", "Concept", "Document", "CreativeWork", "Event", "Place"})
 
 
 def _plural(doc: Doc, m: MentionSpan) -> bool:
     head = doc[m.head]
     return head.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in head.children)
+
+
+def _weakly_typed(m: MentionSpan) -> bool:
+    """A name whose only type evidence is weak (NER's guess, or none), not a place."""
+    return not is_a(m.cls, "Place") and max(m.votes.values(), default=0.0) <= 1.0
 
 
 def _sent_index(doc: Doc) -> dict[int, int]:
@@ -61,23 +67,22 @@ def resolve_coreference(table: MentionTable) -> None:
         before = [(j, a) for j, a in reversed(live[:pos]) if a.kind != "pronoun" and a.end <= m.start]
         if m.kind == "pronoun":
             if word in MALE_FEMALE:
-                # An untyped name ("Ana Lopez" that NER missed) can be the antecedent too, and
-                # then becomes a person.
-                cands = [(j, a) for j, a in before if a.kind == "name"
-                         and (is_a(a.cls, "Person") or a.type_rule in UNTYPED)
-                         and s_here - sent_of[a.start] <= PERSON_WINDOW]
-                # Prefer the most recent subject in the closest sentence.
-                cands.sort(key=lambda x: (s_here - sent_of[x[1].start], 0 if doc[x[1].head].dep_.startswith("nsubj") else 1,
-                                          -x[1].start))
+                # Closest sentence first; in it a person, else a name NER missed or took for an
+                # organisation (which then becomes a person); a subject before other mentions.
+                cands = [(j, a) for j, a in before if a.kind == "name" and s_here - sent_of[a.start] <= PERSON_WINDOW
+                         and (is_a(a.cls, "Person") or _weakly_typed(a))]
+                cands.sort(key=lambda x: (s_here - sent_of[x[1].start], 0 if is_a(x[1].cls, "Person") else 1,
+                                          0 if doc[x[1].head].dep_.startswith("nsubj") else 1, -x[1].start))
                 if cands:
                     m.antecedent = cands[0][0]
                     ante = cands[0][1]
                     if not is_a(ante.cls, "Person"):
                         ante.vote("Person", W_PRONOUN, "pronoun-antecedent")
             elif word in NEUTER:
+                # "it": the subject of a main clause of this or the previous sentence.
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")
                          and s_here - sent_of[a.start] <= 1 and not _plural(doc, a)
-                         and doc[a.head].dep_ in ("nsubj", "nsubjpass")]
+                         and doc[a.head].dep_ in ("nsubj", "nsubjpass") and doc[a.head].head.dep_ == "ROOT"]
                 if cands:
                     m.antecedent = cands[0][0]
             elif word in PLURAL:
@@ -91,22 +96,38 @@ def resolve_coreference(table: MentionTable) -> None:
         det = next((c for c in head.children if c.dep_ == "det"), None)
         if det is None or det.lower_ not in ("the", "this", "that", "these", "those"):
             continue
-        if m.end - m.start > 3:  # a long description introduces something new
-            continue
-        lemma = head.lemma_.lower()
-        desc_cls = table.lex.role_types.get(lemma) or table.lex.head_types.get(lemma)
-        plural = _plural(doc, m)
-        for j, a in before:
-            if s_here - sent_of[a.start] > DEFINITE_WINDOW:
-                break
-            if _plural(doc, a) != plural:
-                continue
-            same_head = doc[a.head].lemma_.lower() == lemma
-            # "the letter" → a Letter; "the actor" → a person name (which becomes an Actor).
-            compatible = desc_cls is not None and (
-                is_a(a.cls, desc_cls) or (is_a(desc_cls, a.cls) and a.kind == "name"))
-            if same_head or compatible:
-                m.antecedent = j
-                if desc_cls and is_a(desc_cls, a.cls) and desc_cls != a.cls:
-                    a.vote(desc_cls, W_ROLE, "definite-description")
-                break
+        if m.end - m.start > 3 or any(doc[k].pos_ == "PROPN" for k in range(m.start, m.end)):
+            continue  # a long or named description ("the US government") introduces something new
+        _resolve_description(table, doc, m, before, sent_of[m.start], sent_of)
+
+
+def _resolve_description(table: MentionTable, doc: Doc, m: MentionSpan, before: list, s_here: int,
+                         sent_of: dict[int, int]) -> None:
+    """Link a definite description to its antecedent (see module docstring).
+
+    The same head noun wins ("the letter" → "an open letter"); otherwise a mention whose class
+    falls under the description's class, for specific classes only ("the union", "the studio",
+    "the actor"), never for general ones like "the industry" (Organization) or "the people".
+    A role noun may make a person name more specific ("the actor" → Actor).
+    """
+    head = doc[m.head]
+    lemma = head.lemma_.lower()
+    lex = table.lex
+    role_cls = lex.role_types.get(lemma)
+    desc_cls = role_cls or lex.head_types.get(lemma)
+    plural = _plural(doc, m)
+    window = [(j, a) for j, a in before if s_here - sent_of[a.start] <= DEFINITE_WINDOW and _plural(doc, a) == plural]
+    for j, a in window:
+        if doc[a.head].lemma_.lower() == lemma:
+            m.antecedent = j
+            return
+    if desc_cls is None or desc_cls in GENERAL_CLASSES:
+        return
+    for j, a in window:
+        if is_a(a.cls, desc_cls):
+            m.antecedent = j
+            return
+        if role_cls is not None and a.kind == "name" and is_a(role_cls, a.cls) and a.cls != "Entity":
+            m.antecedent = j
+            a.vote(role_cls, W_ROLE, "definite-description")
+            return

@@ -25,6 +25,7 @@ __all__ = ["MentionSpan", "MentionTable", "PRONOUNS", "RELATIVE_PRONOUNS", "span
 PRONOUNS = frozenset(
     "he him his himself she her hers herself it its itself they them their theirs themselves".split()
 )
+PERSONAL = frozenset("he him his himself she her hers herself".split())
 RELATIVE_PRONOUNS = frozenset("who whom whose which that".split())
 DEMONSTRATIVES = frozenset("this that these those".split())
 # Words never worth a node on their own.
@@ -112,6 +113,8 @@ class MentionTable:
         self._add_ner_names()
         self._add_acronym_definitions()
         self._propagate_names()
+        self._add_proper_noun_runs()
+        self._add_personal_pronouns()
         self._type_by_context()
 
     # ------------------------------------------------------------------ registration
@@ -132,9 +135,10 @@ class MentionTable:
         """Token range of a name without a leading determiner or trailing possessive/punctuation."""
         start, end = span.start, span.end
         doc = self.doc
-        while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct):
+        while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct
+                               or doc[start].tag_ == "POS" or doc[start].text in ("'s", "’s")):
             start += 1
-        while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct):
+        while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct or doc[end - 1].text in "/\\|"):
             end -= 1
         return start, end
 
@@ -148,9 +152,12 @@ class MentionTable:
             if cls:
                 m.vote(cls, W_NER, f"ner:{label}")
         # A name that is a known common term ("AI" tagged as a place) takes the lexicon's class.
-        term_cls = lex.head_types.get(text.lower())
-        if term_cls and (m.end - m.start) <= 3:
-            m.vote(term_cls, W_LEXICON_TERM, "lexicon-term")
+        if (m.end - m.start) <= 3:
+            # Also the words' lemmas run together: "Deep Fakes" → "deepfake".
+            joined = "".join(t.lemma_.lower() for t in doc[m.start:m.end])
+            term_cls = lex.head_types.get(text.lower()) or lex.head_types.get(joined)
+            if term_cls:
+                m.vote(term_cls, W_LEXICON_TERM, "lexicon-term")
         # An all-capitals acronym tagged as a person is an organisation ("NASA", "ACLU").
         if label == "PERSON" and _is_acronym(text.replace(" ", "")):
             m.vote("Organization", W_SUFFIX, "acronym-not-person")
@@ -170,11 +177,12 @@ class MentionTable:
                 m.vote(lex.word_types[w], W_HEAD, "name-word")
 
     def _add_ner_names(self) -> None:
-        for ent in self.doc.ents:
-            if self.lex.ner_types.get(ent.label_) is None and ent.label_ in self.lex.ner_types:
-                continue
-            for part in _split_coordination(ent):
-                self._add_ner_span(part, ent.label_)
+        ents = [e for e in self.doc.ents if not (self.lex.ner_types.get(e.label_) is None and e.label_ in self.lex.ner_types)]
+        known = {e.text for e in ents}
+        for ent in ents:
+            for part in _split_coordination(ent, known - {ent.text}):
+                for piece in _split_possessive(part):
+                    self._add_ner_span(piece, ent.label_)
 
     def _add_ner_span(self, ent: Span, label: str) -> None:
         if True:
@@ -254,9 +262,7 @@ class MentionTable:
                 continue
             target = patterns.get(tuple(t.text for t in doc[m.start:m.end]))
             if target is not None and target != idx and self.spans[target].start < m.start:
-                m.antecedent = target
-                for cls, w in self.spans[target].votes.items():
-                    m.vote(cls, w, self.spans[target].rules.get(cls, "propagated"))
+                m.antecedent = target  # keeps its own NER evidence; the entity sums the votes
         lengths = sorted({len(k) for k in patterns}, reverse=True)
         i = 0
         while i < len(doc):
@@ -273,6 +279,18 @@ class MentionTable:
                     break
             i += 1
 
+    def _add_personal_pronouns(self) -> None:
+        """He/she pronouns take part in coreference even outside relations (they type their antecedent)."""
+        for tok in self.doc:
+            if tok.pos_ == "PRON" and tok.lower_ in PERSONAL and tok.i not in self.by_token:
+                self._nominal_cache[tok.i] = self._add(MentionSpan(tok.i, tok.i + 1, "pronoun", tok.i))
+
+    def _add_proper_noun_runs(self) -> None:
+        """Proper names NER missed: every run of proper nouns not yet in a mention."""
+        for tok in self.doc:
+            if tok.pos_ == "PROPN" and tok.i not in self.by_token and tok.text[:1].isupper():
+                self._proper_name(tok)
+
     # ------------------------------------------------------------------ typing from context
 
     def _type_by_context(self) -> None:
@@ -287,13 +305,12 @@ class MentionTable:
             if m.start < 0 or m.kind != "name":
                 continue
             head = doc[m.head]
-            # Role noun inside or just before the name ("director Jane Doe").
-            for t in doc[max(0, m.start - 3): m.end]:
-                if t.i >= m.start and t.i != m.start:
-                    break
-                if t.dep_ == "compound" and t.head.i in range(m.start, m.end) or t.i == m.start - 1:
+            # A role noun right before the name or compounded to it: "director Jane Doe",
+            # "the actor Jane Doe" (not a word of the name itself: "Star Wars").
+            for t in doc[max(0, m.start - 3): m.start]:
+                if t.i == m.start - 1 or (t.dep_ == "compound" and m.start <= t.head.i < m.end):
                     cls = lex.role_types.get(t.lemma_.lower())
-                    if cls and cls != "Person" or (cls and "Person" not in m.votes):
+                    if cls and (cls != "Person" or not m.votes):
                         m.vote(cls, W_ROLE, "role-noun")
             # Apposition: "Jane Doe, the actor".
             for child in head.children:
@@ -305,6 +322,13 @@ class MentionTable:
                 cls = lex.role_types.get(head.head.lemma_.lower())
                 if cls:
                     m.vote(cls, W_ROLE, "apposition")
+            # A name modifying an actor or director is a work: "the Foo actor", "Bar director Jane".
+            if head.dep_ in ("compound", "nmod") and doc[head.head.i].pos_ == "NOUN":
+                role = lex.role_types.get(head.head.lemma_.lower())
+                if role in ("Actor", "Director", "Writer") and not any(
+                    c in m.votes for c in ("Place", "Person")
+                ):
+                    m.vote("CreativeWork", W_SUFFIX, "work-of-role")
             # Hearst: "companies like A and B" — the list member takes the class of the head noun.
             member_of = _hearst_head(head)
             if member_of is not None:
@@ -351,7 +375,7 @@ class MentionTable:
             return None
         # Transparent heads: "the use of AI", "AI use", "the perils of the technology".
         if lemma in lex.transparent and tok.pos_ == "NOUN":
-            inner = _of_object(tok, preps=("of", "in")) or _name_compound(tok, self)
+            inner = _name_compound(tok, self) or _of_object(tok)
             if inner is not None:
                 return self._resolve_token(inner, depth + 1)
         # Group heads: "a chorus of creatives", "a number of studios".
@@ -388,7 +412,7 @@ class MentionTable:
             if cls:
                 m.vote(cls, W_HEARST, "hearst")
         if not m.votes:
-            m.vote("Concept", 0.1, "proper-noun")
+            m.vote("Entity", 0.1, "proper-noun")
         return self._add(m)
 
     def _noun_phrase(self, head: Token) -> int | None:
@@ -447,13 +471,27 @@ def _tokenizer_of(doc: Doc):
     return tok
 
 
-def _split_coordination(ent: Span) -> list[Span]:
+def _split_possessive(ent: Span) -> list[Span]:
+    """ "Acme's Annual Report" as one NER span → the owner "Acme" and the thing "Annual Report"."""
+    for tok in ent[1:-1]:
+        if tok.tag_ == "POS" or tok.text in ("'s", "’s"):
+            return [ent.doc[ent.start: tok.i], ent.doc[tok.i + 1: ent.end]]
+    return [ent]
+
+
+def _split_coordination(ent: Span, known: set[str] = frozenset()) -> list[Span]:
     """NER spans that join coordinated names ("Equity and Solidarnosc") → one span per name.
 
-    Split only where the parse coordinates two parts at the top of the span (the first part's
-    head lies outside it), so "Federation of Television and Radio Artists" stays whole.
+    Split where the parse coordinates two parts at the top of the span (the first part's head
+    lies outside it), so "Federation of Television and Radio Artists" stays whole; or where one
+    side of "and"/"&" is a name the document uses on its own elsewhere ("Jane Doe & Acme").
     """
     doc = ent.doc
+    for tok in ent:
+        if tok.lower_ in ("and", "&") and ent.start < tok.i < ent.end - 1:
+            left, right = doc[ent.start: tok.i], doc[tok.i + 1: ent.end]
+            if left.text in known or right.text in known:
+                return [left, *_split_coordination(right, known)]
     for tok in ent:
         if tok.dep_ == "conj" and tok.head.i in range(ent.start, ent.end) and not (ent.start <= tok.head.head.i < ent.end):
             cc = next((t for t in doc[tok.head.i + 1: tok.i] if t.dep_ == "cc" and t.lower_ in ("and", "or")), None)
@@ -462,7 +500,7 @@ def _split_coordination(ent: Span) -> list[Span]:
             left = doc[ent.start: cc.i]
             right = doc[cc.i + 1: ent.end]
             if len(left) and len(right) and left[-1].text != "," and right[0].is_title:
-                return [left.doc[left.start:left.end], *_split_coordination(right)]
+                return [left, *_split_coordination(right, known)]
     return [ent]
 
 
@@ -535,10 +573,15 @@ def _hearst_head(tok: Token) -> Token | None:
     prep = t.head
     if prep.lower_ in ("like", "including") or (prep.lower_ == "as" and any(c.lower_ == "such" for c in prep.lefts)):
         noun = prep.head
+        if noun.lower_ == "such" and noun.head.pos_ == "NOUN":
+            noun = noun.head
+        # The parser may hang the list on a noun further left ("the implications of AI tools
+        # like X"); the plural noun right before the preposition is the general term then.
+        before = prep.doc[prep.i - 1] if prep.i > 0 else None
+        if before is not None and before.pos_ == "NOUN" and before.tag_ == "NNS" and before.i != noun.i:
+            return before
         if noun.pos_ == "NOUN" and noun.tag_ in ("NNS", "NN"):
             return noun
-        if noun.lower_ == "such" and noun.head.pos_ == "NOUN":
-            return noun.head
     return None
 
 
@@ -593,8 +636,12 @@ def _modifies(tok: Token, head: Token) -> bool:
 
     Possessive pronouns ("his contract") are excluded; named possessors ("Acme's letter") stay.
     """
+    from kg.extract.clauses import is_adverbial_verb_modifier
+
     t = tok
     while t.i != head.i:
+        if is_adverbial_verb_modifier(t):
+            return False
         if t.dep_ not in LEFT_NP_DEPS and t.dep_ not in ("det", "punct", "case", "cc", "conj", "hyph", "prep", "pobj"):
             return False
         if t.dep_ == "poss" and t.tag_ == "PRP$":

@@ -18,7 +18,7 @@ from spacy.tokens import Span, Token
 from kg.extract.clauses import COPULAS, Arg, Clause, agents_of, conjuncts, list_members, modality_of, patients_of, preps_of
 from kg.lexicon import Frame, Lexicon
 
-__all__ = ["Candidate", "clause_relations", "nominal_relations", "RULE_CONFIDENCE"]
+__all__ = ["Candidate", "clause_relations", "nominal_relations", "token_class", "RULE_CONFIDENCE", "OPEN_PENALTY"]
 
 # Base confidence of each rule: how often the rule's output is right on news text. The final
 # confidence multiplies in penalties for implicit arguments, list expansion and pronouns.
@@ -32,8 +32,10 @@ RULE_CONFIDENCE = {
     "light-verb": 0.85,
     "object-control": 0.7,
     "clause-content": 0.6,
+    "repaired-verb": 0.7,
     "noun-frame": 0.75,
     "role-noun": 0.7,
+    "credit": 0.7,
 }
 OPEN_PENALTY = 0.6
 VIA_PENALTY = {
@@ -47,6 +49,9 @@ VIA_PENALTY = {
     "participle-acl": 0.9,
     "relcl": 0.9,
     "relcl-object": 0.75,
+    "nested-prep": 0.8,
+    "gerund": 0.9,
+    "reattached": 0.85,
 }
 
 
@@ -110,6 +115,35 @@ def _emit(clause: Clause, subj: Arg, obj: Arg, frame: Frame | None, verb: str, r
     )
 
 
+def token_class(tok: Token, lex: Lexicon) -> str | None:
+    """The class a noun's own words suggest (head-noun lexicon, then NER), or None."""
+    lemma = tok.lemma_.lower()
+    prev = tok.doc[tok.i - 1].lemma_.lower() if tok.i > 0 else ""
+    cls = lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
+    if cls is None and tok.ent_type_:
+        cls = lex.ner_types.get(tok.ent_type_)
+    return cls
+
+
+def _reattach(arg: Arg, predicate: str, role: str, lex: Lexicon) -> Arg:
+    """Re-attach a participle clause to the nearest enclosing noun that fits the predicate.
+
+    "the letter calling for a pause on AI development, signed by X": the parser hangs *signed*
+    on *development*; *sign* wants a document, so the clause belongs to *letter*.
+    """
+    tok = arg.token
+    if lex.fits(predicate, role, token_class(tok, lex), tok.pos_ == "PROPN"):
+        return arg
+    t = tok
+    for _ in range(8):
+        if t.head.i == t.i:
+            break
+        t = t.head
+        if t.pos_ in ("NOUN", "PROPN") and lex.fits(predicate, role, token_class(t, lex), t.pos_ == "PROPN"):
+            return Arg(t, "reattached")
+    return arg
+
+
 def _salient(verb: Token) -> list[Arg]:
     """Arguments of a clausal complement worth a fact: its subject and its objects."""
     out = [Arg(a.token, "clause") for a in agents_of(verb)]
@@ -152,6 +186,8 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         direct = lex.frame("VERB", lemma, None, None)
     rule = clause.rule if clause.rule != "copula" else "active"
     if direct is not None:
+        if clause.rule == "participle-passive":
+            patients = tuple(_reattach(p, direct.predicate, "object", lex) for p in patients)
         for ag in agents:
             for pat in patients:
                 if pat.token.i in used_patients:
@@ -173,8 +209,9 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
                     if (c := _emit(clause, ag, inner, direct, verb_phrase, "clause-content")):
                         found = True
                         yield c
-    # Prepositional frames: "advocates for X", "addressed to Y", "worried about Z".
-    for prep, arg in clause.preps:
+    # Prepositional frames: "advocates for X", "addressed to Y", "worried about Z"; PPs the parser
+    # attached too low count when they complete a frame ("worries along with many about X").
+    for prep, arg in list(clause.preps) + list(clause.nested):
         frame = lex.frame("VERB", lemma, clause.particle, prep) if clause.particle else None
         frame = frame or lex.frame("VERB", lemma, None, prep)
         if frame is None and clause.verb.tag_ == "VBN":
@@ -234,9 +271,27 @@ def _described(noun: Token) -> list[Arg]:
     return out
 
 
+def _credit(tok: Token) -> Iterator[Candidate]:
+    """Cast credits: "Jane Doe as Captain Foo (in Bar)" → Jane Doe played Captain Foo.
+
+    Names joined by a slash ("A/B as C") all played the role.
+    """
+    if tok.pos_ != "PROPN" or tok.dep_ in ("compound", "flat"):
+        return
+    role = next((g for c in tok.children if c.dep_ == "prep" and c.lower_ == "as"
+                 for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"), None)
+    if role is None:
+        return
+    actors = [tok] + [c for c in tok.lefts if c.dep_ in ("nmod", "compound", "conj") and c.pos_ == "PROPN"
+                      and c.i + 1 < len(tok.doc) and tok.doc[c.i + 1].text == "/"]
+    for a in actors:
+        yield Candidate(a, role, "as", "playedRole", "credit", RULE_CONFIDENCE["credit"], "positive", "asserted")
+
+
 def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
     """Relations carried by nouns (see module docstring)."""
     for tok in sent:
+        yield from _credit(tok)
         if tok.pos_ not in ("NOUN", "PROPN"):
             continue
         lemma = tok.lemma_.lower()
@@ -250,7 +305,7 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
             polarity, modality = modality_of(tok.head, lex)
         dummy = Clause(
             verb=tok, lemma=lemma, particle=None, passive=False, agents=tuple(subjects), patients=(), preps=(),
-            attrs=(), complement=None, xcomp=None, polarity=polarity, modality=modality, rule="noun-frame",
+            nested=(), attrs=(), complement=None, xcomp=None, polarity=polarity, modality=modality, rule="noun-frame",
         )
         # Prepositional complement: "participation in the campaign", "advocate for protections".
         for prep, arg in _noun_preps(tok):
