@@ -33,7 +33,7 @@ MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
 MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
-NOUN_KINDS = frozenset({"transparent", "group", "not-entity"})
+NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +98,7 @@ class Lexicon:
     transparent: frozenset[str]
     group_nouns: frozenset[str]
     not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
+    source_nouns: frozenset[str]  # "a threat from X": X is the referent
     selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes and/or "name"
 
     def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool) -> bool:
@@ -207,5 +208,6 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         transparent=frozenset(nouns["transparent"]),
         group_nouns=frozenset(nouns["group"]),
         not_entities=frozenset(nouns["not-entity"]),
+        source_nouns=frozenset(nouns["source"]),
         selection=selection,
     )

@@ -79,7 +79,7 @@ _SMALL_WORDS = frozenset("a an and as at but by for from in into nor of on or ov
 def _is_title_case(line: str) -> bool:
     """A headline in Title Case: most content words start with a capital, no final full stop."""
     words = [w for w in _WORD.findall(line) if w.lower() not in _SMALL_WORDS]
-    if len(words) < 3 or line.rstrip().endswith((".", "!", "?")) and len(words) > 12:
+    if len(words) < 3 or line.rstrip().endswith((".", ":", ";", ",")):
         return False
     caps = sum(1 for w in words if w[0].isupper())
     return caps >= 0.8 * len(words)
@@ -98,8 +98,8 @@ def text_for_parsing(text: str) -> str:
     """
     lines = text.split("\n")
     titles = [i for i, line in enumerate(lines) if _is_title_case(line)]
-    if not titles:
-        return text
+    if not titles or len(titles) == sum(1 for line in lines if line.strip()):
+        return text  # nothing to learn the article's own capitalisation from
     capitalised: set[str] = set()
     for i, line in enumerate(lines):
         if i in titles:

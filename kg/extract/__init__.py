@@ -63,6 +63,21 @@ def _is_quantity(doc: Doc, head: int) -> bool:
         "MONEY", "PERCENT", "QUANTITY", "CARDINAL")
 
 
+def _through_groups(found: list[tuple[int, Candidate, int, int]], lex: Lexicon):
+    """Joining a group or a campaign means sharing what it is said to do or feel.
+
+    "X joined a chorus of creatives worried about Y": X is worried about Y too; "X signed on to
+    campaigns advocating Z": X advocates Z.
+    """
+    for si, c, s, o in found:
+        if c.predicate not in ("joined", "signed"):
+            continue
+        for si2, c2, s2, o2 in found:
+            if si2 == si and s2 == o and c2 is not c and c2.predicate and c2.rule.startswith(("participle", "relative")):
+                yield si, replace(c2, subject=c.subject, rule="group-membership",
+                                  confidence=round(c2.confidence * 0.8, 4)), s, o2
+
+
 def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lexicon) -> Candidate:
     """A relation whose arguments break the predicate's selectional restriction keeps only its verb.
 
@@ -104,11 +119,16 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
             # Measure phrases as objects are amounts ("supports 2.3 million jobs"), not entities.
             if table.spans[o].kind == "nominal" and _is_quantity(doc, table.spans[o].head):
                 continue
-            c = _check_selection(c, table, s, o, lex)
-            _type_by_predicate(c, table, s, o)
             found.append((si, c, s, o))
+    found += list(_through_groups(found, lex))
     resolve_coreference(table)
-    return _assemble(doc, article, table, found)
+    # Selectional restrictions and domain/range typing look at what the arguments refer to.
+    checked = []
+    for si, c, s, o in found:
+        c = _check_selection(c, table, _root(table, s), _root(table, o), lex)
+        _type_by_predicate(c, table, _root(table, s), _root(table, o))
+        checked.append((si, c, s, o))
+    return _assemble(doc, article, table, checked)
 
 
 def _effective_kind(table: MentionTable, idx: int) -> str:
@@ -142,7 +162,11 @@ def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple
             continue
         conf = c.confidence
         for idx in (s, o):
-            conf *= ARGUMENT_FACTOR[_effective_kind(table, idx)]
+            kind = _effective_kind(table, idx)
+            # Descriptions weaken only open relations ("the value of their work lies in ...");
+            # a resolved pronoun weakens any relation.
+            if kind == "pronoun" or c.predicate is None:
+                conf *= ARGUMENT_FACTOR[kind]
         relations_raw.append((si, c, s, o, round(conf, 4)))
         for idx in (s, o):
             while idx is not None and idx not in keep:
@@ -167,7 +191,7 @@ def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple
                 cls=m.cls,
                 kind=m.kind,  # type: ignore[arg-type]
                 antecedent=new_index.get(ant) if ant is not None else None,
-                aliases=tuple(m.aliases),
+                aliases=tuple(m.aliases) + _core_alias(doc, text, m),
                 type_rule=m.type_rule,
             )
         )
@@ -188,6 +212,15 @@ def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple
         article=article, sentences=sentences, mentions=tuple(mentions), relations=tuple(relations),
         extractor_version=extractor_version(),
     )
+
+
+def _core_alias(doc: Doc, text: str, m) -> tuple[str, ...]:
+    """A description's core without its trailing complements: "faces of famous streamers" → "faces"."""
+    if m.kind != "nominal" or m.head >= m.end - 1 or m.head < m.start:
+        return ()
+    head = doc[m.head]
+    core = span_text(text, doc[m.start].idx, head.idx + len(head.text))
+    return (core,) if core and len(core.split()) >= 2 else ()
 
 
 def _sentence(index: int, text: str, start: int, end: int) -> Sentence:

@@ -109,12 +109,20 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
     return [], True
 
 
+_OBJECT_VIAS = frozenset({"dobj", "prep", "nested-prep", "attr", "acomp", "oprd"})
+
+
 def _expand(tok: Token, via: str) -> list[Arg]:
-    """An argument token → the arguments it stands for (conjuncts, list members)."""
+    """An argument token → the arguments it stands for (conjuncts, list members).
+
+    As an object, a general noun with examples stays beside them ("worried about tools like X"
+    is about the tools and about X); as a subject the examples replace it ("companies like A
+    and B argue" — A and B argue).
+    """
     out: list[Arg] = []
     for t in conjuncts(tok):
         members, keep = list_members(t)
-        if keep or not members:
+        if keep or not members or via in _OBJECT_VIAS:
             out.append(Arg(t, via if t is tok else "conj"))
         out.extend(Arg(m, "members") for m in members)
     return out
@@ -247,8 +255,14 @@ def patients_of(verb: Token) -> list[Arg]:
 
 
 def preps_of(verb: Token) -> list[tuple[str, Arg]]:
-    """Prepositional objects of a verb ("argued *for* X", "addressed *to* Y"), with conjuncts."""
+    """Prepositional objects of a verb ("argued *for* X", "addressed *to* Y"), with conjuncts.
+
+    A relative clause introduced by "where" says "in" its antecedent: "Hollywood, where AI is
+    used" ≈ "AI is used in Hollywood".
+    """
     out: list[tuple[str, Arg]] = []
+    if verb.dep_ == "relcl" and any(c.lower_ == "where" and c.dep_ == "advmod" for c in verb.children):
+        out.extend(("in", Arg(t, "relcl-where")) for t in _relative_antecedent(verb))
     for c in verb.children:
         if c.dep_ == "prep" or (c.dep_ == "agent" and not is_passive(verb)):
             for g in c.children:

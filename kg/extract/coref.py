@@ -36,7 +36,10 @@ GENERAL_CLASSES = frozenset({"Entity", "Agent", "Person", "Organization", "Conce
 
 
 def _plural(doc: Doc, m: MentionSpan) -> bool:
+    """A plural description ("the actors"); a name is singular even when it looks plural ("Acme Studios")."""
     head = doc[m.head]
+    if m.kind == "name":
+        return False
     return head.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in head.children)
 
 
@@ -83,6 +86,10 @@ def resolve_coreference(table: MentionTable) -> None:
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")
                          and s_here - sent_of[a.start] <= 1 and not _plural(doc, a)
                          and doc[a.head].dep_ in ("nsubj", "nsubjpass") and doc[a.head].head.dep_ == "ROOT"]
+                if not cands:
+                    # Else the topic of the previous sentence: its first non-person name.
+                    cands = [(j, a) for j, a in reversed(before) if a.kind == "name" and s_here - sent_of[a.start] == 1
+                             and not is_a(a.cls, "Person") and not is_a(a.cls, "Place") and not _weakly_typed(a)]
                 if cands:
                     m.antecedent = cands[0][0]
             elif word in PLURAL:
@@ -96,7 +103,8 @@ def resolve_coreference(table: MentionTable) -> None:
         det = next((c for c in head.children if c.dep_ == "det"), None)
         if det is None or det.lower_ not in ("the", "this", "that", "these", "those"):
             continue
-        if m.end - m.start > 3 or any(doc[k].pos_ == "PROPN" for k in range(m.start, m.end)):
+        role = head.lemma_.lower() in table.lex.role_types
+        if m.end - m.start > 3 or (not role and any(doc[k].pos_ == "PROPN" for k in range(m.start, m.end))):
             continue  # a long or named description ("the US government") introduces something new
         _resolve_description(table, doc, m, before, sent_of[m.start], sent_of)
 

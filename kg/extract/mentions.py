@@ -161,13 +161,19 @@ class MentionTable:
         # An all-capitals acronym tagged as a person is an organisation ("NASA", "ACLU").
         if label == "PERSON" and _is_acronym(text.replace(" ", "")):
             m.vote("Organization", W_SUFFIX, "acronym-not-person")
-        if label == "PERSON":
-            return
+        person = label == "PERSON"
         # Name-internal cues: "… Guild" → LaborUnion, "… Inc." → Company, "University of …".
         for n in (3, 2, 1):
-            if len(words) > n and " ".join(words[-n:]) in lex.suffix_types:
-                m.vote(lex.suffix_types[" ".join(words[-n:])], W_SUFFIX, "name-suffix")
+            suffix = " ".join(words[-n:])
+            if len(words) > n and suffix in lex.suffix_types:
+                cls = lex.suffix_types[suffix]
+                # A name NER calls a person keeps that unless the suffix names an organisation
+                # ("Globex Studios"); "Jane Post" stays a person.
+                if not person or is_a(cls, "Organization"):
+                    m.vote(cls, W_SUFFIX, "name-suffix")
                 break
+        if person:
+            return
         for n in (2, 1):
             if len(words) > n and " ".join(words[:n]) in lex.prefix_types:
                 m.vote(lex.prefix_types[" ".join(words[:n])], W_SUFFIX, "name-prefix")
@@ -192,6 +198,10 @@ class MentionTable:
             if end - start == 1 and self.doc[start].text in self.lex.not_entities:
                 return
             head = self.doc[start:end].root.i
+            # Proper nouns compounded to the name's head belong to it ("Captain" + "Vega").
+            while start > 0 and self.doc[start - 1].pos_ == "PROPN" and self.doc[start - 1].dep_ == "compound" \
+                    and self.doc[start - 1].head.i == head and start - 1 not in self.by_token:
+                start -= 1
             m = MentionSpan(start, end, "name", head)
             self._name_class_votes(m, label)
             self._add(m)
@@ -376,6 +386,11 @@ class MentionTable:
         # Transparent heads: "the use of AI", "AI use", "the perils of the technology".
         if lemma in lex.transparent and tok.pos_ == "NOUN":
             inner = _name_compound(tok, self) or _of_object(tok)
+            if inner is not None:
+                return self._resolve_token(inner, depth + 1)
+        # Source heads: "a direct threat from AI companies" is about the companies.
+        if lemma in lex.source_nouns and tok.pos_ == "NOUN":
+            inner = _of_object(tok, preps=("from",))
             if inner is not None:
                 return self._resolve_token(inner, depth + 1)
         # Group heads: "a chorus of creatives", "a number of studios".

@@ -17,6 +17,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.clauses import COPULAS, Arg, Clause, agents_of, conjuncts, list_members, modality_of, patients_of, preps_of
 from kg.lexicon import Frame, Lexicon
+from kg.ontology import is_a
 
 __all__ = ["Candidate", "clause_relations", "nominal_relations", "token_class", "RULE_CONFIDENCE", "OPEN_PENALTY"]
 
@@ -36,6 +37,8 @@ RULE_CONFIDENCE = {
     "noun-frame": 0.75,
     "role-noun": 0.7,
     "credit": 0.7,
+    "possessive": 0.6,
+    "role-in-work": 0.65,
 }
 OPEN_PENALTY = 0.6
 VIA_PENALTY = {
@@ -45,7 +48,7 @@ VIA_PENALTY = {
     "control": 0.85,
     "object-control": 0.85,
     "subject-control": 0.85,
-    "participle": 0.8,
+    "participle": 0.9,
     "participle-acl": 0.9,
     "relcl": 0.9,
     "relcl-object": 0.75,
@@ -209,13 +212,25 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
                     if (c := _emit(clause, ag, inner, direct, verb_phrase, "clause-content")):
                         found = True
                         yield c
+    # Clause-only frames: "told reporters that S" says something about S's entities.
+    if direct is None and clause.complement is not None:
+        frame = lex.frame("VERB", lemma, None, "that")
+        if frame is not None:
+            for inner in _salient(clause.complement):
+                for ag in agents:
+                    if (c := _emit(clause, ag, inner, frame, verb_phrase, "clause-content")):
+                        found = True
+                        yield c
     # Prepositional frames: "advocates for X", "addressed to Y", "worried about Z"; PPs the parser
     # attached too low count when they complete a frame ("worries along with many about X").
     for prep, arg in list(clause.preps) + list(clause.nested):
-        frame = lex.frame("VERB", lemma, clause.particle, prep) if clause.particle else None
-        frame = frame or lex.frame("VERB", lemma, None, prep)
-        if frame is None and clause.verb.tag_ == "VBN":
+        frame = None
+        if clause.passive and clause.verb.tag_ == "VBN":
+            # An adjectival participle: "worried about X", "known for Y", "addressed to Z".
             frame = lex.frame("ADJ", clause.verb.lower_, None, prep)
+        if frame is None and clause.particle:
+            frame = lex.frame("VERB", lemma, clause.particle, prep)
+        frame = frame or lex.frame("VERB", lemma, None, prep)
         if frame is None:
             continue
         subjects = patients if (frame.patient or (clause.passive and frame.pos == "ADJ")) else agents
@@ -268,7 +283,53 @@ def _described(noun: Token) -> list[Arg]:
         out.append(Arg(noun.head, "appos"))
     if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
         out.append(Arg(noun.head, "role-compound"))
+    if not out and noun.dep_ not in ("compound", "amod") and lex_role(noun):
+        # A role noun heading its own phrase refers to the person: "the Foo actor" (→ coreference).
+        out.append(Arg(noun, "self"))
     return out
+
+
+def lex_role(noun: Token) -> bool:
+    from kg.lexicon import load_lexicon
+
+    return noun.lemma_.lower() in load_lexicon().role_types
+
+
+def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
+    """A named possessor of a document, work or product released it: "Acme's annual report".
+
+    Also inside one name NER kept whole ("Acme's Index"). Pronoun possessors are skipped.
+    """
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return
+    cls = token_class(tok, lex)
+    if cls is None or not any(is_a(cls, c) for c in ("Document", "CreativeWork", "Technology")):
+        return
+    for c in tok.children:
+        if c.dep_ != "poss":
+            continue
+        if is_a(cls, "Agreement") and (c.pos_ == "PROPN" or c.lower_ in ("his", "her", "their", "its")):
+            # "her contract", "Acme's deal": a party to an agreement signed it.
+            yield Candidate(c, tok, "'s", "signed", "possessive", RULE_CONFIDENCE["possessive"], "positive", "asserted")
+        elif c.pos_ == "PROPN" and not is_a(cls, "Agreement"):
+            yield Candidate(tok, c, "'s", "releasedBy", "possessive", RULE_CONFIDENCE["possessive"], "positive", "asserted")
+
+
+def _role_in_work(tok: Token, subjects: list[Arg], clause: Clause) -> Iterator[Candidate]:
+    """ "known for his role as C in W": W is a work the person is known for."""
+    as_obj = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "as" for g in c.children if g.dep_ == "pobj"]
+    scopes = list(as_obj) + [tok]
+    if tok.dep_ == "pobj" and tok.head.head.pos_ == "VERB":
+        scopes.append(tok.head.head)
+    for scope in scopes:
+        for c in scope.children:
+            if c.dep_ == "prep" and c.lower_ == "in":
+                for w in c.children:
+                    if w.dep_ == "pobj" and w.pos_ == "PROPN":
+                        for sb in subjects:
+                            yield Candidate(sb.token, w, "role in", "knownFor", "role-in-work",
+                                            RULE_CONFIDENCE["role-in-work"], clause.polarity, clause.modality)
+                        return
 
 
 def _credit(tok: Token) -> Iterator[Candidate]:
@@ -292,6 +353,7 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
     """Relations carried by nouns (see module docstring)."""
     for tok in sent:
         yield from _credit(tok)
+        yield from _possessive(tok, lex)
         if tok.pos_ not in ("NOUN", "PROPN"):
             continue
         lemma = tok.lemma_.lower()
@@ -315,6 +377,8 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
             for sb in subjects:
                 if (c := _emit(dummy, sb, arg, frame, f"{lemma} {prep}", "noun-frame")):
                     yield c
+            if frame.predicate == "playedRole":
+                yield from _role_in_work(tok, subjects, dummy)
         # Name modifier of a role noun: "the Foo director Jane Doe" ≈ "director of Foo".
         for mod in tok.lefts:
             if mod.dep_ in ("compound", "nmod") and mod.pos_ == "PROPN":
