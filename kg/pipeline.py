@@ -20,9 +20,9 @@ from kg.extract import extract_article
 from kg.lexicon import load_lexicon
 from kg.model import Article, ArticleExtraction, KnowledgeGraph, Problem
 from kg.nlp import load_model, text_for_parsing
-from kg.resolve import resolve
+from kg.resolve import DEFAULT_MIN_CONFIDENCE, resolve
 
-__all__ = ["BuildResult", "build", "extract_articles", "write_outputs", "OUTPUT_FILES"]
+__all__ = ["BuildResult", "Timings", "build", "extract_articles", "write_outputs", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("graph.ttl", "graph.trig", "graph.html")
 BATCH_SIZE = 32
@@ -36,7 +36,7 @@ class BuildResult:
     dataset: Dataset
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
-    parse_seconds: float = 0.0
+    timings: "Timings" = field(default_factory=lambda: Timings())
 
     @property
     def articles(self) -> int:
@@ -70,23 +70,46 @@ def _unique(articles: Iterable[Article], on_problem: Callable[[Problem], None]) 
         yield a
 
 
+@dataclass
+class Timings:
+    """Wall-clock seconds spent in each stage (parse includes reading the input)."""
+
+    parse: float = 0.0
+    extract: float = 0.0
+    resolve: float = 0.0
+    rdf: float = 0.0
+
+
 def extract_articles(
     articles: Iterable[Article],
     *,
     model: str | None = None,
     batch_size: int = BATCH_SIZE,
     on_article: Callable[[Article], None] | None = None,
+    timings: Timings | None = None,
 ) -> Iterator[ArticleExtraction]:
     """Parse and extract articles as a stream (bounded memory: one batch of Docs at a time)."""
     nlp = load_model(model)
     lex = load_lexicon()
+    timings = timings if timings is not None else Timings()
 
     def texts() -> Iterator[tuple[str, Article]]:
         for a in articles:
             yield text_for_parsing(a.text), a
 
-    for doc, article in nlp.pipe(texts(), as_tuples=True, batch_size=batch_size):
-        yield extract_article(doc, article, lex)
+    docs = nlp.pipe(texts(), as_tuples=True, batch_size=batch_size)
+    while True:
+        t0 = time.perf_counter()
+        try:
+            doc, article = next(docs)
+        except StopIteration:
+            timings.parse += time.perf_counter() - t0
+            return
+        t1 = time.perf_counter()
+        extraction = extract_article(doc, article, lex)
+        timings.parse += t1 - t0
+        timings.extract += time.perf_counter() - t1
+        yield extraction
         if on_article is not None:
             on_article(article)
 
@@ -97,11 +120,13 @@ def build(
     model: str | None = None,
     on_problem: Callable[[Problem], None] | None = None,
     on_article: Callable[[Article], None] | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
 ) -> BuildResult:
     """Build the knowledge graph of every article under ``paths``.
 
     Bad files are reported through ``on_problem`` (one :class:`Problem` each) and skipped; the
-    other articles still build. Raises :class:`KgError` when no article could be read.
+    other articles still build. Raises :class:`KgError` when no article could be read. Facts
+    below ``min_confidence`` are kept as candidates, not asserted.
 
     >>> result = build(["examples/"])            # doctest: +SKIP
     >>> result.dataset.serialize(format="turtle")  # doctest: +SKIP
@@ -117,14 +142,17 @@ def build(
         if on_problem is not None:
             on_problem(p)
 
+    timings = Timings()
     articles = _unique(iter_articles(paths, on_problem=report), report)
-    extractions = list(extract_articles(articles, model=model, on_article=on_article))
+    extractions = list(extract_articles(articles, model=model, on_article=on_article, timings=timings))
     if not extractions:
         raise KgError("no article could be read from the given paths" + (f" ({len(problems)} problem(s))" if problems else ""))
-    parsed = time.perf_counter()
-    graph = resolve(extractions)
+    t0 = time.perf_counter()
+    graph = resolve(extractions, min_confidence=min_confidence)
+    t1 = time.perf_counter()
     dataset = to_dataset(graph)
-    return BuildResult(graph, dataset, problems, time.perf_counter() - started, parsed - started)
+    timings.resolve, timings.rdf = t1 - t0, time.perf_counter() - t1
+    return BuildResult(graph, dataset, problems, time.perf_counter() - started, timings)
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: int | None = None) -> dict[str, Path]:

@@ -86,10 +86,11 @@ def run_query(ds: Dataset | Graph, text: str, bindings: Mapping[str, object] | N
         raise QueryError(f"query failed: {' '.join(str(exc).split())}") from exc
 
 
-def run_saved(ds: Dataset | Graph, name: str, **bindings: object) -> Result:
-    if name not in saved_queries():
-        raise QueryError(f"no saved query {name!r} (saved: {', '.join(saved_queries())})")
-    return run_query(ds, load_query_text(name), bindings)
+def run_saved(ds: Dataset | Graph, query_name: str, /, **bindings: object) -> Result:
+    """Run the saved query ``query_name`` with keyword bindings (``name="Jane Doe"``)."""
+    if query_name not in saved_queries():
+        raise QueryError(f"no saved query {query_name!r} (saved: {', '.join(saved_queries())})")
+    return run_query(ds, load_query_text(query_name), bindings)
 
 
 def _cell(v: object) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from kg.model import ArticleExtraction, Entity, Evidence, Fact, KnowledgeGraph, Mention
-from kg.ontology import is_a, slugify, superclasses
+from kg.ontology import choose_class, is_a, slugify
 
 __all__ = ["resolve", "normalise", "TYPE_RULE_WEIGHT", "SCOPED_CLASSES", "DEFAULT_MIN_CONFIDENCE"]
 
@@ -151,20 +151,9 @@ class _Cluster:
 
     @property
     def cls(self) -> str:
-        if not self.votes:
-            return "Entity"
         # The strongest rule wins; repeated evidence adds a little (three NER "place" tags
         # outvote one NER "organisation" tag, not a role noun).
-        score = {c: w + 0.1 * min(self.counts[c] - 1, 4) for c, w in self.votes.items()}
-        best = max(score.values())
-        # Among classes close to the best, prefer one that specialises the others.
-        strong = [c for c, w in score.items() if w >= best - 0.5]
-        strong.sort(key=lambda c: (-score[c], c))
-        top = strong[0]
-        for c in strong[1:]:
-            if is_a(c, top):
-                top = c
-        return top
+        return choose_class({c: w + 0.1 * min(self.counts[c] - 1, 4) for c, w in self.votes.items()})
 
     @property
     def label(self) -> str:

@@ -17,7 +17,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from kg.lexicon import Lexicon
-from kg.ontology import is_a
+from kg.ontology import choose_class, is_a
 
 __all__ = ["MentionSpan", "MentionTable", "PRONOUNS", "RELATIVE_PRONOUNS", "span_text"]
 
@@ -78,22 +78,11 @@ class MentionSpan:
 
     @property
     def cls(self) -> str:
-        if not self.votes:
-            return "Concept"
-        # Highest weight wins; on a tie prefer the more specific class (deeper in the hierarchy).
-        best = max(self.votes.values())
-        tied = [c for c, w in self.votes.items() if w == best]
-        return sorted(tied, key=lambda c: (-_depth(c), c))[0]
+        return choose_class(self.votes) if self.votes else "Concept"
 
     @property
     def type_rule(self) -> str:
         return self.rules.get(self.cls, "default")
-
-
-def _depth(cls: str) -> int:
-    from kg.ontology import superclasses
-
-    return len(superclasses(cls))
 
 
 def _is_acronym(text: str) -> bool:

@@ -1,0 +1,57 @@
+"""Rule data is validated when loaded: a malformed row names its file and line."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from kg.errors import RuleError
+from kg.lexicon import LEXICON_DIR, load_lexicon
+
+
+@pytest.fixture
+def lexdir(tmp_path):
+    d = tmp_path / "lexicon"
+    shutil.copytree(LEXICON_DIR, d)
+    return d
+
+
+def _append(path, line):
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def test_shipped_lexicon_loads():
+    lex = load_lexicon()
+    assert lex.frame("VERB", "sign", None, None).predicate == "signed"
+    assert lex.frame("VERB", "call", None, "for").predicate == "urges"
+    assert lex.frame("VERB", "urge", None, "about").predicate == "urges"  # the "*" wildcard row
+
+
+@pytest.mark.parametrize(
+    "file,line,message",
+    [
+        ("predicates.tsv", "VERB\tfrobnicate\t-\t-\tfrobnicates\t-", "unknown predicate 'frobnicates'"),
+        ("predicates.tsv", "VERB\tsign\t-\t-\tsigned\t-", "duplicate frame"),
+        ("predicates.tsv", "VERB\tsign\t-\t-", "expected 6 tab-separated columns"),
+        ("predicates.tsv", "ADVERB\tquickly\t-\t-\tsigned\t-", "pos must be one of"),
+        ("predicates.tsv", "VERB\tzap\t-\t-\tsigned\tsideways", "unknown flag"),
+        ("types.tsv", "head\twidget\tGadget", "unknown class 'Gadget'"),
+        ("modality.tsv", "modal\tshan't\tmaybe", "effect must be one of"),
+        ("selection.tsv", "signed\tsubject\tNonsense", "unknown class"),
+    ],
+)
+def test_malformed_rows_are_rejected_with_file_and_line(lexdir, file, line, message):
+    path = lexdir / file
+    n = len(path.read_text(encoding="utf-8").splitlines()) + 1
+    _append(path, line)
+    with pytest.raises(RuleError) as err:
+        load_lexicon(lexdir)
+    assert f"{file}:{n}:" in str(err.value) and message in str(err.value)
+
+
+def test_wrong_header_is_rejected(lexdir):
+    (lexdir / "ner.tsv").write_text("tag\tcls\nPERSON\tPerson\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="ner.tsv:1: header must be"):
+        load_lexicon(lexdir)

@@ -1,0 +1,105 @@
+"""KnowledgeGraph → RDF: layout, provenance, IRIs, determinism, round trips."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import rdflib
+from rdflib import RDF, RDFS, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from kg.export import serialize, union_graph
+from kg.ontology import KG, article_graph_iri, entity_iri
+from kg.rdf import CORPUS_GRAPH, clean_literal, to_dataset, write_atomic
+
+from kgfixtures import sample_graph
+
+
+def test_one_named_graph_per_article_plus_the_corpus_graph():
+    ds = to_dataset(sample_graph())
+    names = {g.identifier for g in ds.graphs() if len(g)}
+    assert names == {CORPUS_GRAPH} | {article_graph_iri(a) for a in ("a1", "a2", "a3 with spaces/and:odd#chars")}
+
+
+def test_fact_is_a_plain_triple_in_its_article_graph_with_provenance():
+    ds = to_dataset(sample_graph())
+    s, o = entity_iri("ana-lopez"), entity_iri("open-letter-a1")
+    assert (s, KG.signed, o) in ds.graph(article_graph_iri("a1"))
+    rows = list(ds.query("""
+        SELECT ?sentence ?start ?end ?rule ?conf ?title WHERE {
+          ?f a kg:Fact ; rdf:subject ?s ; rdf:predicate kg:signed ; rdf:object ?o ; kg:evidence ?e .
+          ?e kg:sentence ?sentence ; kg:startChar ?start ; kg:endChar ?end ; kg:extractionRule ?rule ;
+             kg:confidence ?conf ; kg:sourceArticle ?a . ?a dcterms:title ?title }""",
+        initNs={"kg": KG._NS, "rdf": RDF, "dcterms": rdflib.namespace.DCTERMS}, initBindings={"s": s, "o": o}))
+    assert len(rows) == 1
+    sentence, start, end, rule, conf, title = rows[0]
+    assert str(sentence) == "Ana Lopez signed the open letter." and (int(start), int(end)) == (0, 33)
+    assert str(rule) == "active" and float(conf) == 0.9 and str(title) == "Letter news"
+
+
+def test_claims_are_never_plain_triples():
+    ds = to_dataset(sample_graph())
+    assert (entity_iri("ana-lopez"), KG.signed, entity_iri("pledge-a2")) not in union_graph(ds)
+    claims = list(ds.subjects(RDF.type, KG.Claim))
+    assert len(claims) == 1
+
+
+def test_open_relations_live_in_their_own_namespace():
+    ds = to_dataset(sample_graph())
+    preds = {p for s, p, o in union_graph(ds) if s == entity_iri("acme") and o == entity_iri("globex")}
+    assert len(preds) == 1
+    p = preds.pop()
+    assert str(p).startswith("https://w3id.org/newskg/relation/") and not str(p).startswith(str(KG._NS))
+    assert (p, RDF.type, KG.OpenRelation) in union_graph(ds)
+    assert (p, RDFS.label, Literal("thank")) in union_graph(ds)
+
+
+def test_entities_carry_class_superclasses_and_all_names():
+    g = union_graph(to_dataset(sample_graph()))
+    ana = entity_iri("ana-lopez")
+    assert {KG.Actor, KG.Person, KG.Agent, KG.Entity} <= set(g.objects(ana, RDF.type))
+    assert g.value(ana, RDFS.label) == Literal("Ana Lopez")
+    assert Literal("Lopez") in set(g.objects(ana, rdflib.namespace.SKOS.altLabel))
+
+
+def test_minted_iris_are_valid_for_any_name():
+    ds = to_dataset(sample_graph())
+    for term in union_graph(ds).all_nodes():
+        if isinstance(term, URIRef):
+            assert not any(c in str(term) for c in ' <>"{}|\\^`'), term
+    data = serialize(ds, "nt")
+    assert isomorphic(rdflib.Graph().parse(data=data, format="nt"), union_graph(ds))
+
+
+def test_clean_literal_drops_control_characters_and_lone_surrogates():
+    assert clean_literal("a\x00b\x07c\nd") == "abc\nd"
+    assert "\ud800" not in clean_literal("x\ud800y")
+
+
+def test_turtle_is_byte_identical_across_processes(tmp_path):
+    code = ("import sys; sys.path.insert(0, 'tests'); from kgfixtures import sample_graph; "
+            "from kg.rdf import to_dataset; from kg.export import serialize; "
+            "sys.stdout.buffer.write(serialize(to_dataset(sample_graph()), sys.argv[1]))")
+    root = os.path.dirname(os.path.dirname(__file__))
+    for fmt in ("ttl", "trig", "nq"):
+        outs = {subprocess.run([sys.executable, "-c", code, fmt], cwd=root, capture_output=True, check=True,
+                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3)}
+        assert len(outs) == 1, fmt
+
+
+def test_write_atomic_replaces_whole_file_or_nothing(tmp_path):
+    path = tmp_path / "graph.ttl"
+    write_atomic(path, ["old"])
+
+    def boom():
+        yield "new partial"
+        raise RuntimeError("disk full")
+
+    try:
+        write_atomic(path, boom())
+    except RuntimeError:
+        pass
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
