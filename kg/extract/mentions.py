@@ -262,21 +262,27 @@ class MentionTable:
             target = patterns.get(tuple(t.text for t in doc[m.start:m.end]))
             if target is not None and target != idx and self.spans[target].start < m.start:
                 m.antecedent = target  # keeps its own NER evidence; the entity sums the votes
-        lengths = sorted({len(k) for k in patterns}, reverse=True)
+        # Scan once: patterns indexed by their first word, longest first.
+        by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for key, target in patterns.items():
+            by_first.setdefault(key[0], []).append((key, target))
+        for cands in by_first.values():
+            cands.sort(key=lambda kt: -len(kt[0]))
+        words = [t.text for t in doc]
         i = 0
-        while i < len(doc):
-            for n in lengths:
-                key = tuple(t.text for t in doc[i:i + n])
-                target = patterns.get(key)
-                if target is not None and len(key) == n and self._free(i, i + n):
+        while i < len(words):
+            step = 1
+            for key, target in by_first.get(words[i], ()):
+                n = len(key)
+                if tuple(words[i:i + n]) == key and self._free(i, i + n):
                     src = self.spans[target]
                     m = MentionSpan(i, i + n, "name", doc[i:i + n].root.i, antecedent=target)
                     for cls, w in src.votes.items():
                         m.vote(cls, w, src.rules.get(cls, "propagated"))
                     self._add(m)
-                    i += n - 1
+                    step = n
                     break
-            i += 1
+            i += step
 
     def _add_personal_pronouns(self) -> None:
         """He/she pronouns take part in coreference even outside relations (they type their antecedent)."""
