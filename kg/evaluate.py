@@ -70,8 +70,9 @@ def _load_scorer(path: Path):
 def evaluate(articles: list[str | Path], gold: list[str | Path], *, scorer: Path | None = None,
              model: str | None = None) -> Evaluation:
     """Build ``articles`` and score the graph against the gold files or directories ``gold``."""
-    from kg.export import serialize
     from kg.pipeline import build
+    from kg.rdf import union_blocks
+    from kg.serialize import turtle_chunks
 
     module = _load_scorer(scorer or default_scorer())
     result = build(articles, model=model)
@@ -82,7 +83,7 @@ def evaluate(articles: list[str | Path], gold: list[str | Path], *, scorer: Path
         raise KgError("no gold files (*.gold.json) found")
     with tempfile.TemporaryDirectory() as tmp:
         ttl = Path(tmp) / "graph.ttl"
-        ttl.write_bytes(serialize(result.dataset, "ttl"))
+        ttl.write_text("".join(turtle_chunks(union_blocks(result.graph))), encoding="utf-8")
         scores, negatives = _score(module, ttl, files)
     return Evaluation(scores, negatives, result.timings.parse, result.timings.extract, result.articles)
 

@@ -33,10 +33,19 @@ class BuildResult:
     """What a build produced, with figures for the summary line."""
 
     graph: KnowledgeGraph
-    dataset: Dataset
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     timings: "Timings" = field(default_factory=lambda: Timings())
+    _dataset: Dataset | None = field(default=None, repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The graph as an rdflib Dataset (built on first use: large corpora never need it)."""
+        if self._dataset is None:
+            from kg.rdf import to_dataset
+
+            self._dataset = to_dataset(self.graph)
+        return self._dataset
 
     @property
     def articles(self) -> int:
@@ -132,7 +141,6 @@ def build(
     >>> result.dataset.serialize(format="turtle")  # doctest: +SKIP
     """
     from kg.ingest import iter_articles
-    from kg.rdf import to_dataset
 
     started = time.perf_counter()
     problems: list[Problem] = []
@@ -149,22 +157,22 @@ def build(
         raise KgError("no article could be read from the given paths" + (f" ({len(problems)} problem(s))" if problems else ""))
     t0 = time.perf_counter()
     graph = resolve(extractions, min_confidence=min_confidence)
-    t1 = time.perf_counter()
-    dataset = to_dataset(graph)
-    timings.resolve, timings.rdf = t1 - t0, time.perf_counter() - t1
-    return BuildResult(graph, dataset, problems, time.perf_counter() - started, timings)
+    timings.resolve = time.perf_counter() - t0
+    return BuildResult(graph, problems, time.perf_counter() - started, timings)
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: int | None = None) -> dict[str, Path]:
     """Write graph.ttl, graph.trig and graph.html into ``out_dir``, each atomically."""
-    from kg.export import serialize
-    from kg.rdf import write_atomic
+    from kg.rdf import graph_blocks, union_blocks, write_atomic
+    from kg.serialize import trig_chunks, turtle_chunks
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in OUTPUT_FILES}
-    write_atomic(paths["graph.ttl"], [serialize(result.dataset, "ttl")])
-    write_atomic(paths["graph.trig"], [serialize(result.dataset, "trig")])
+    t0 = time.perf_counter()
+    write_atomic(paths["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
+    write_atomic(paths["graph.trig"], trig_chunks(graph_blocks(result.graph)))
+    result.timings.rdf = time.perf_counter() - t0
     try:
         from kg.network import to_networkx
         from kg.render import render_html

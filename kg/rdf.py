@@ -148,44 +148,111 @@ def _evidence_triples(fact_node: URIRef, ev: Evidence) -> tuple[URIRef, list[tup
     return node, t
 
 
+Block = tuple[URIRef, list[tuple[URIRef, object]]]  # a subject and its (predicate, object) pairs
+
+
+def _fact_node(f: Fact) -> tuple[URIRef, URIRef, URIRef, URIRef]:
+    s, o = entity_iri(f.subject), entity_iri(f.object)
+    p = predicate_iri(f)
+    node = fact_iri(str(s), str(p), str(o))
+    return (node if f.status == "fact" else URIRef(f"{node}-{f.status}")), s, p, o
+
+
+def _fact_block(f: Fact) -> Block:
+    node, s, p, o = _fact_node(f)
+    pairs: list[tuple[URIRef, object]] = [
+        (RDF.type, _STATUS_CLASS[f.status]), (RDF.subject, s), (RDF.predicate, p), (RDF.object, o),
+        (KG.confidence, _dec(f.confidence)), (KG.supportCount, _int(f.support)),
+        (KG.articleCount, _int(f.article_count)),
+    ]
+    pairs += [(KG.evidence, evidence_iri(node, ev.article_id, ev.start, ev.end, ev.rule)) for ev in f.evidence]
+    return node, pairs
+
+
+def _open_relation_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
+    seen = sorted({(predicate_iri(f), f.verb) for f in kg.facts if f.predicate is None})
+    for p, verb in seen:
+        yield p, [(RDF.type, KG.OpenRelation), (RDFS.label, _lit(verb)), (RDFS.subPropertyOf, KG.relatedTo)]
+
+
+class _Index:
+    """What each article graph holds, by reference (no triples are materialised)."""
+
+    def __init__(self, kg: KnowledgeGraph):
+        self.evidence: dict[str, list[tuple[URIRef, Evidence]]] = {}
+        self.asserted: dict[str, set[tuple[URIRef, URIRef, URIRef]]] = {}
+        self.mentioned: dict[str, list[str]] = {}
+        self.facts_by_subject: dict[str, list[Fact]] = {}
+        for f in kg.facts:
+            node, s, p, o = _fact_node(f)
+            for ev in f.evidence:
+                self.evidence.setdefault(ev.article_id, []).append((node, ev))
+                if f.asserted:
+                    self.asserted.setdefault(ev.article_id, set()).add((s, p, o))
+            if f.asserted:
+                self.facts_by_subject.setdefault(f.subject, []).append(f)
+        for e in kg.entities:
+            for aid in e.articles:
+                self.mentioned.setdefault(aid, []).append(e.key)
+
+    def article_blocks(self, a: Article) -> Iterator[Block]:
+        art = article_iri(a.id)
+        yield art, [(p, o) for _, p, o in _article_triples(a)]
+        stubs: dict[URIRef, list[tuple[URIRef, object]]] = {}
+        for key in self.mentioned.get(a.id, ()):
+            stubs.setdefault(entity_iri(key), []).append((KG.mentionedIn, art))
+        for s, p, o in self.asserted.get(a.id, ()):
+            stubs.setdefault(s, []).append((p, o))
+        for s in sorted(stubs):
+            yield s, sorted(stubs[s], key=lambda po: (str(po[0]), str(po[1])))
+        for node, ev in sorted(self.evidence.get(a.id, ()), key=lambda x: (x[1].start, x[1].rule, str(x[0]))):
+            yield _evidence_triples(node, ev)[0], [(p, o) for _, p, o in _evidence_triples(node, ev)[1]]
+
+
+def graph_blocks(kg: KnowledgeGraph) -> Iterator[tuple[URIRef, Block]]:
+    """Every (graph, subject block) of the dataset, graph by graph, in a deterministic order.
+
+    The corpus graph comes first (entities, facts, open relations), then one graph per article
+    (sorted by graph IRI): the article, its entities' mentions and asserted triples, its evidence.
+    """
+    for e in kg.entities:
+        yield CORPUS_GRAPH, (entity_iri(e.key), [(p, o) for _, p, o in _entity_triples(e)])
+    for f in kg.facts:
+        yield CORPUS_GRAPH, _fact_block(f)
+    for block in _open_relation_blocks(kg):
+        yield CORPUS_GRAPH, block
+    index = _Index(kg)
+    for a in sorted(kg.articles, key=lambda a: str(article_graph_iri(a.id))):
+        g = article_graph_iri(a.id)
+        for block in index.article_blocks(a):
+            yield g, block
+
+
+def union_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
+    """The same triples as :func:`graph_blocks`, each subject once, for one-graph formats."""
+    index = _Index(kg)
+    for e in kg.entities:
+        node = entity_iri(e.key)
+        pairs = [(p, o) for _, p, o in _entity_triples(e)]
+        pairs += [(KG.mentionedIn, article_iri(aid)) for aid in e.articles]
+        for f in index.facts_by_subject.get(e.key, ()):
+            pairs.append((predicate_iri(f), entity_iri(f.object)))
+        yield node, pairs
+    for f in kg.facts:
+        yield _fact_block(f)
+    yield from _open_relation_blocks(kg)
+    for a in sorted(kg.articles, key=lambda a: str(article_graph_iri(a.id))):
+        for s, pairs in index.article_blocks(a):
+            if str(s).startswith(str(ID["entity/"])):
+                continue  # entity stubs are already in the entity's own block
+            yield s, pairs
+
+
 def quads(kg: KnowledgeGraph) -> Iterator[tuple]:
     """Every quad of the dataset for ``kg``, as (s, p, o, graph IRI) tuples."""
-    for a in kg.articles:
-        g = article_graph_iri(a.id)
-        for t in _article_triples(a):
-            yield (*t, g)
-    for e in kg.entities:
-        for t in _entity_triples(e):
-            yield (*t, CORPUS_GRAPH)
-        for aid in e.articles:
-            yield entity_iri(e.key), KG.mentionedIn, article_iri(aid), article_graph_iri(aid)
-    open_relations: set[tuple[URIRef, str]] = set()
-    for f in kg.facts:
-        s, o = entity_iri(f.subject), entity_iri(f.object)
-        p = predicate_iri(f)
-        if f.predicate is None:
-            open_relations.add((p, f.verb))
-        node = fact_iri(str(s), str(p), str(o))
-        node = node if f.status == "fact" else URIRef(f"{node}-{f.status}")
-        yield node, RDF.type, _STATUS_CLASS[f.status], CORPUS_GRAPH
-        yield node, RDF.subject, s, CORPUS_GRAPH
-        yield node, RDF.predicate, p, CORPUS_GRAPH
-        yield node, RDF.object, o, CORPUS_GRAPH
-        yield node, KG.confidence, _dec(f.confidence), CORPUS_GRAPH
-        yield node, KG.supportCount, _int(f.support), CORPUS_GRAPH
-        yield node, KG.articleCount, _int(f.article_count), CORPUS_GRAPH
-        for ev in f.evidence:
-            g = article_graph_iri(ev.article_id)
-            ev_node, triples = _evidence_triples(node, ev)
-            yield node, KG.evidence, ev_node, CORPUS_GRAPH
-            for t in triples:
-                yield (*t, g)
-            if f.asserted:
-                yield s, p, o, g
-    for p, verb in sorted(open_relations):
-        yield p, RDF.type, KG.OpenRelation, CORPUS_GRAPH
-        yield p, RDFS.label, _lit(verb), CORPUS_GRAPH
-        yield p, RDFS.subPropertyOf, KG.relatedTo, CORPUS_GRAPH
+    for g, (s, pairs) in graph_blocks(kg):
+        for p, o in pairs:
+            yield s, p, o, g
 
 
 def bind_prefixes(g: Graph) -> Graph:
