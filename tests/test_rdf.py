@@ -103,3 +103,30 @@ def test_write_atomic_replaces_whole_file_or_nothing(tmp_path):
         pass
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
+
+
+def test_streaming_writers_match_the_rdflib_dataset():
+    import io
+
+    from kg.rdf import graph_blocks, union_blocks
+    from kg.serialize import trig_chunks, turtle_chunks
+
+    for kg in (sample_graph(), sample_graph(poison=True)):
+        ds = to_dataset(kg)
+        ttl = "".join(turtle_chunks(union_blocks(kg)))
+        assert isomorphic(rdflib.Graph().parse(data=ttl, format="turtle"), union_graph(ds))
+        back = rdflib.Dataset()
+        back.parse(data="".join(trig_chunks(graph_blocks(kg))), format="trig")
+        named = {g.identifier for g in ds.graphs() if len(g)}
+        assert named == {g.identifier for g in back.graphs() if len(g)}
+        for name in named:
+            assert isomorphic(back.graph(name), ds.graph(name)), name
+
+
+def test_turtle_terms_escape_everything_untrusted():
+    from kg.serialize import term
+
+    nasty = Literal('line\nbreak "quoted" back\\slash\ttab')
+    parsed = rdflib.Graph().parse(data=f"<urn:s> <urn:p> {term(nasty)} .", format="turtle")
+    assert next(iter(parsed.objects())) == nasty
+    assert term(URIRef("urn:x y")) == "<urn:x%20y>"
