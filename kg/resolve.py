@@ -263,13 +263,14 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
         ent_records[r] = c
     # Facts (needed to know which nominal entities take part in facts).
     groups: dict[tuple[int, str | None, str, int, bool], list[Evidence]] = defaultdict(list)
+    sentences = [{s.index: s for s in ex.sentences} for ex in extractions]
     for xi, ex in enumerate(extractions):
         for rel in ex.relations:
             s = uf.find(mention_cluster[(xi, rel.subject)])
             o = uf.find(mention_cluster[(xi, rel.object)])
             if s == o or s not in ent_records or o not in ent_records:
                 continue
-            sent = ex.sentences[rel.sentence]
+            sent = sentences[xi][rel.sentence]
             ev = Evidence(
                 article_id=ex.article.id, sentence=sent.text, start=sent.start, end=sent.end, rule=rel.rule,
                 confidence=rel.confidence, verb=rel.verb, subject_text=ex.mentions[rel.subject].text,

@@ -208,9 +208,11 @@ def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple
                 rule=c.rule, confidence=conf, polarity=c.polarity, modality=c.modality,  # type: ignore[arg-type]
             )
         )
+    # Keep only what later stages read: the sentences that evidence a relation, not the text.
+    used = {r.sentence for r in relations}
     return ArticleExtraction(
-        article=article, sentences=sentences, mentions=tuple(mentions), relations=tuple(relations),
-        extractor_version=extractor_version(),
+        article=article.without_text(), sentences=tuple(s for s in sentences if s.index in used),
+        mentions=tuple(mentions), relations=tuple(relations), extractor_version=extractor_version(),
     )
 
 
