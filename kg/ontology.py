@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -291,17 +291,20 @@ def _digest(*parts: str, n: int = 10) -> str:
     return h.hexdigest()[:n]
 
 
+@lru_cache(maxsize=100_000)
 def entity_iri(key: str) -> URIRef:
     """IRI of an entity from its resolver key (already slug-safe; quoted defensively)."""
     return ID[f"entity/{quote(key, safe='-._~')}"]
 
 
+@lru_cache(maxsize=100_000)
 def article_iri(article_id: str) -> URIRef:
     """IRI of an article. Any id (URLs, unicode, spaces) gives a valid IRI."""
     slug = slugify(article_id)
     return ID[f"article/{slug + '-' if slug else ''}{_digest(article_id)}"]
 
 
+@lru_cache(maxsize=100_000)
 def article_graph_iri(article_id: str) -> URIRef:
     """IRI of the named graph holding one article's facts and evidence."""
     slug = slugify(article_id)

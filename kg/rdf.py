@@ -14,6 +14,7 @@ Layout of the dataset (documented in the README, "Provenance model"):
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -71,14 +72,26 @@ _BAD_CHARS = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
 _BAD_CHARS.update({0x7F: None, 0xFFFE: None, 0xFFFF: None})
 
 
-_STATUS_CLASS = {"fact": KG.Fact, "claim": KG.Claim, "candidate": KG.Candidate}
+class _Terms:
+    """The ontology's terms as plain attributes (DefinedNamespace lookups are slow in hot loops)."""
+
+    def __init__(self) -> None:
+        for name in KG.__annotations__:
+            setattr(self, name, KG[name])  # KG[...] raises for a term the ontology lacks
+
+
+K = _Terms()
+_STATUS_CLASS = {"fact": K.Fact, "claim": K.Claim, "candidate": K.Candidate}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_literal(text: str) -> str:
     """Text safe to put in any RDF syntax: no control characters, no lone surrogates."""
     text = text.translate(_BAD_CHARS)
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-        text = text.encode("utf-8", "replace").decode("utf-8")
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     return text
 
 
@@ -101,7 +114,7 @@ def predicate_iri(fact: Fact) -> URIRef:
 
 def _article_triples(a: Article) -> Iterator[tuple]:
     node = article_iri(a.id)
-    yield node, RDF.type, KG.Article
+    yield node, RDF.type, K.Article
     yield node, DCTERMS.identifier, _lit(a.id)
     if a.title:
         yield node, DCTERMS.title, _lit(a.title)
@@ -112,8 +125,8 @@ def _article_triples(a: Article) -> Iterator[tuple]:
     if a.author:
         yield node, DCTERMS.creator, _lit(a.author)
     if a.source:
-        yield node, KG.sourcePath, _lit(a.source)
-    yield node, KG.contentHash, _lit(a.content_hash)
+        yield node, K.sourcePath, _lit(a.source)
+    yield node, K.contentHash, _lit(a.content_hash)
 
 
 def _entity_triples(e: Entity) -> Iterator[tuple]:
@@ -124,27 +137,27 @@ def _entity_triples(e: Entity) -> Iterator[tuple]:
     yield node, RDFS.label, _lit(e.label)
     for alt in e.alt_labels:
         yield node, SKOS.altLabel, _lit(alt)
-    yield node, KG.mentionCount, _int(e.mention_count)
+    yield node, K.mentionCount, _int(e.mention_count)
 
 
 def _evidence_triples(fact_node: URIRef, ev: Evidence) -> tuple[URIRef, list[tuple]]:
     node = evidence_iri(fact_node, ev.article_id, ev.start, ev.end, ev.rule)
     t = [
-        (node, RDF.type, KG.Evidence),
-        (node, KG.sentence, _lit(ev.sentence)),
-        (node, KG.startChar, _int(ev.start)),
-        (node, KG.endChar, _int(ev.end)),
-        (node, KG.sourceArticle, article_iri(ev.article_id)),
-        (node, KG.extractionRule, _lit(ev.rule)),
-        (node, KG.confidence, _dec(ev.confidence)),
-        (node, KG.verbPhrase, _lit(ev.verb)),
-        (node, KG.subjectText, _lit(ev.subject_text)),
-        (node, KG.objectText, _lit(ev.object_text)),
+        (node, RDF.type, K.Evidence),
+        (node, K.sentence, _lit(ev.sentence)),
+        (node, K.startChar, _int(ev.start)),
+        (node, K.endChar, _int(ev.end)),
+        (node, K.sourceArticle, article_iri(ev.article_id)),
+        (node, K.extractionRule, _lit(ev.rule)),
+        (node, K.confidence, _dec(ev.confidence)),
+        (node, K.verbPhrase, _lit(ev.verb)),
+        (node, K.subjectText, _lit(ev.subject_text)),
+        (node, K.objectText, _lit(ev.object_text)),
     ]
     if ev.polarity != "positive":
-        t.append((node, KG.polarity, _lit(ev.polarity)))
+        t.append((node, K.polarity, _lit(ev.polarity)))
     if ev.modality != "asserted":
-        t.append((node, KG.modality, _lit(ev.modality)))
+        t.append((node, K.modality, _lit(ev.modality)))
     return node, t
 
 
@@ -162,17 +175,17 @@ def _fact_block(f: Fact) -> Block:
     node, s, p, o = _fact_node(f)
     pairs: list[tuple[URIRef, object]] = [
         (RDF.type, _STATUS_CLASS[f.status]), (RDF.subject, s), (RDF.predicate, p), (RDF.object, o),
-        (KG.confidence, _dec(f.confidence)), (KG.supportCount, _int(f.support)),
-        (KG.articleCount, _int(f.article_count)),
+        (K.confidence, _dec(f.confidence)), (K.supportCount, _int(f.support)),
+        (K.articleCount, _int(f.article_count)),
     ]
-    pairs += [(KG.evidence, evidence_iri(node, ev.article_id, ev.start, ev.end, ev.rule)) for ev in f.evidence]
+    pairs += [(K.evidence, evidence_iri(node, ev.article_id, ev.start, ev.end, ev.rule)) for ev in f.evidence]
     return node, pairs
 
 
 def _open_relation_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
     seen = sorted({(predicate_iri(f), f.verb) for f in kg.facts if f.predicate is None})
     for p, verb in seen:
-        yield p, [(RDF.type, KG.OpenRelation), (RDFS.label, _lit(verb)), (RDFS.subPropertyOf, KG.relatedTo)]
+        yield p, [(RDF.type, K.OpenRelation), (RDFS.label, _lit(verb)), (RDFS.subPropertyOf, K.relatedTo)]
 
 
 class _Index:
@@ -200,13 +213,14 @@ class _Index:
         yield art, [(p, o) for _, p, o in _article_triples(a)]
         stubs: dict[URIRef, list[tuple[URIRef, object]]] = {}
         for key in self.mentioned.get(a.id, ()):
-            stubs.setdefault(entity_iri(key), []).append((KG.mentionedIn, art))
+            stubs.setdefault(entity_iri(key), []).append((K.mentionedIn, art))
         for s, p, o in self.asserted.get(a.id, ()):
             stubs.setdefault(s, []).append((p, o))
         for s in sorted(stubs):
             yield s, sorted(stubs[s], key=lambda po: (str(po[0]), str(po[1])))
         for node, ev in sorted(self.evidence.get(a.id, ()), key=lambda x: (x[1].start, x[1].rule, str(x[0]))):
-            yield _evidence_triples(node, ev)[0], [(p, o) for _, p, o in _evidence_triples(node, ev)[1]]
+            ev_node, triples = _evidence_triples(node, ev)
+            yield ev_node, [(p, o) for _, p, o in triples]
 
 
 def graph_blocks(kg: KnowledgeGraph) -> Iterator[tuple[URIRef, Block]]:
@@ -234,7 +248,7 @@ def union_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
     for e in kg.entities:
         node = entity_iri(e.key)
         pairs = [(p, o) for _, p, o in _entity_triples(e)]
-        pairs += [(KG.mentionedIn, article_iri(aid)) for aid in e.articles]
+        pairs += [(K.mentionedIn, article_iri(aid)) for aid in e.articles]
         for f in index.facts_by_subject.get(e.key, ()):
             pairs.append((predicate_iri(f), entity_iri(f.object)))
         yield node, pairs

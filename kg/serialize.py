@@ -12,6 +12,7 @@ the tests.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO
@@ -30,6 +31,7 @@ _NEEDS_ESCAPE = re.compile(r'["\\\n\r\t\b\f]')
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
+@lru_cache(maxsize=200_000)
 def _iri(value: str) -> str:
     for prefix, ns in _PREFIX_ORDER:
         ns = str(ns)

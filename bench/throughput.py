@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Throughput of a full `kg build` against the bare spaCy pipeline, 1 vs N workers, peak memory.
+
+Usage (from the project root, in the venv):
+
+    python bench/throughput.py --articles 1000             # 1k articles
+    python bench/throughput.py --articles 1000 10000       # also 10k, and the 1k→10k time ratio
+    python bench/throughput.py --articles 300 --workers 1  # quick look
+
+Articles come from ../shared/corpora/wikinews/articles.jsonl.gz (2,768 Wikinews articles, CC BY
+2.5); larger runs repeat the corpus with distinct ids. Each measurement runs in a fresh process so
+its peak RSS is its own (``ru_maxrss`` of the process and its workers). Prints one line per run
+and a summary with the targets of the scale issue:
+
+* full build ≤ 1.15 × the bare parse time (same model, same articles, one process each);
+* 2 workers ≥ 1.8 × faster than 1;
+* peak RSS ≤ 1.5 GB at 10k articles;
+* cost linear in the corpus (the 1k→10k time ratio should be close to 10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpora" / "wikinews" / "articles.jsonl.gz"
+
+BARE = r"""
+import json, resource, sys, time
+from kg.nlp import load_model, text_for_parsing
+nlp = load_model()
+texts = [json.loads(line)["text"] for line in open(sys.argv[1], encoding="utf-8")]
+t = time.perf_counter()
+words = 0
+for doc in nlp.pipe((text_for_parsing(x) for x in texts), batch_size=32):
+    words += sum(1 for tok in doc if not tok.is_space and not tok.is_punct)
+secs = time.perf_counter() - t
+rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({"seconds": secs, "words": words, "rss_mb": rss / 1024}))
+"""
+
+BUILD = r"""
+import json, resource, sys, time, tempfile
+from kg.pipeline import build, write_outputs
+t = time.perf_counter()
+result = build([sys.argv[1]], workers=int(sys.argv[2]))
+with tempfile.TemporaryDirectory() as out:
+    write_outputs(result, out)
+secs = time.perf_counter() - t
+tm = result.timings
+rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({"seconds": secs, "articles": result.articles, "entities": result.entities, "facts": result.facts,
+                  "parse": tm.parse, "extract": tm.extract, "resolve": tm.resolve, "write": tm.rdf,
+                  "rss_mb": rss / 1024}))
+"""
+
+
+def corpus_file(n: int, directory: Path) -> Path:
+    """A JSONL file of ``n`` Wikinews articles (the corpus repeated with distinct ids if needed)."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        base = [json.loads(line) for line in fh]
+    path = directory / f"wikinews-{n}.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            rec = dict(base[i % len(base)])
+            if i >= len(base):
+                rec["id"] = f"{rec['id']}-copy{i // len(base)}"
+            out.write(json.dumps(rec) + "\n")
+    return path
+
+
+def run(code: str, *args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, nargs="+", default=[1000])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = ap.parse_args()
+    if not CORPUS.is_file():
+        raise SystemExit(f"{CORPUS} not found")
+    totals: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.articles:
+            path = corpus_file(n, Path(tmp))
+            bare = run(BARE, str(path))
+            wps = bare["words"] / bare["seconds"]
+            print(f"[{n} articles] bare spaCy parse: {bare['seconds']:.1f} s, {wps:,.0f} words/s, "
+                  f"peak RSS {bare['rss_mb']:.0f} MB ({bare['words']:,} words)")
+            runs = {}
+            for w in args.workers:
+                r = run(BUILD, str(path), str(w))
+                runs[w] = r
+                print(f"[{n} articles] kg build, {w} worker(s): {r['seconds']:.1f} s, "
+                      f"{bare['words'] / r['seconds']:,.0f} words/s, peak RSS {r['rss_mb']:.0f} MB; "
+                      f"parse {r['parse']:.1f} s, extraction {r['extract']:.1f} s "
+                      f"({r['extract'] / r['parse']:.1%} of parse), resolve {r['resolve']:.1f} s, "
+                      f"write {r['write']:.1f} s; {r['entities']} entities, {r['facts']} facts")
+            if 1 in runs:
+                print(f"[{n} articles] full build / bare parse (1 worker): {runs[1]['seconds'] / bare['seconds']:.2f}"
+                      "  (target ≤ 1.15)")
+                totals[n] = runs[1]["seconds"]
+            for w in runs:
+                if w > 1 and 1 in runs:
+                    print(f"[{n} articles] {w} workers vs 1: {runs[1]['seconds'] / runs[w]['seconds']:.2f}× faster"
+                          "  (target ≥ 1.8 for 2)")
+            peak = max(r["rss_mb"] for r in runs.values())
+            print(f"[{n} articles] peak RSS of kg build: {peak:.0f} MB  (target ≤ 1536 MB at 10k)")
+    ns = sorted(totals)
+    for a, b in zip(ns, ns[1:]):
+        print(f"time ratio {a}→{b} articles: {totals[b] / totals[a]:.2f} (linear: {b / a:.1f})")
+
+
+if __name__ == "__main__":
+    main()
