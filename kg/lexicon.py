@@ -100,6 +100,7 @@ class Lexicon:
     not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
     source_nouns: frozenset[str]  # "a threat from X": X is the referent
     selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes and/or "name"
+    roles: dict[str, str]  # role noun (optionally "modifier noun") → predicate person → organisation
 
     def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool) -> bool:
         """Whether an argument of class ``cls`` fits the predicate's selectional restriction.
@@ -195,6 +196,14 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         _check(not bad, path, lineno, f"unknown class(es) {bad}")
         selection[(row["predicate"], row["role"])] = req
 
+    roles: dict[str, str] = {}
+    path = directory / "roles.tsv"
+    for lineno, row in read_table(path, ("role", "predicate")):
+        _check(row["predicate"] in ("leads", "worksFor", "founded", "memberOf", "represents"), path, lineno,
+               f"predicate must be leads, worksFor, founded, memberOf or represents, got {row['predicate']!r}")
+        _check(row["role"] not in roles, path, lineno, f"duplicate role {row['role']!r}")
+        roles[row["role"]] = row["predicate"]
+
     return Lexicon(
         frames=frames,
         frame_lemmas={k: frozenset(v) for k, v in frame_lemmas.items()},
@@ -210,4 +219,5 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         not_entities=frozenset(nouns["not-entity"]),
         source_nouns=frozenset(nouns["source"]),
         selection=selection,
+        roles=roles,
     )

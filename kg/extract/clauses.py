@@ -35,6 +35,7 @@ _QUANTIFIERS = frozenset("many most some all others both several few lot lots nu
 NOMINAL_POS = frozenset({"NOUN", "PROPN", "PRON", "ADJ", "NUM", "X"})
 COPULAS = frozenset({"be", "become", "remain", "seem", "appear", "stay"})
 REPORTING_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj"})
+_CLEFT_SUBJECTS = frozenset("it this that these those what which who there".split())
 
 
 @dataclass(frozen=True)
@@ -136,12 +137,29 @@ def is_passive(verb: Token) -> bool:
         c.dep_ in ("aux", "nsubj") for c in verb.children
     ):
         return True
+    # "sponsored by A and co-sponsored by B": a participle conjoined to a passive one, with a
+    # by-agent of its own, is passive too.
+    if verb.tag_ == "VBN" and verb.dep_ == "conj" and verb.head.i != verb.i and is_passive(verb.head) and any(
+        c.dep_ == "agent" for c in verb.children
+    ) and not any(c.dep_ in ("aux", "nsubj") for c in verb.children):
+        return True
     return False
 
 
 def _relative_antecedent(verb: Token) -> list[Token]:
-    """The noun a relative clause verb hangs off, expanded to its coordination."""
+    """The noun a relative clause verb hangs off, expanded to its coordination.
+
+    A relative clause on a predicate noun describes the copula's subject: "X is a company that
+    makes Y", "X was the first ship to enter Z" (clefts and "there are ..." keep the noun).
+    """
     head = verb.head
+    pred = head
+    while pred.dep_ == "conj" and pred.head.pos_ in NOMINAL_POS:
+        pred = pred.head
+    if pred.dep_ == "attr" and pred.head.lemma_.lower() in COPULAS:
+        subj = [c for c in pred.head.children if c.dep_ == "nsubj" and c.lower_ not in _CLEFT_SUBJECTS]
+        if subj:
+            return conjuncts(subj[0])
     members, keep = list_members(head)
     base = conjuncts(head) if head.dep_ != "conj" else [head]
     return base if keep or not members else members
@@ -179,13 +197,27 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
             return (pats, "participle") if pats else None
         agents = agents_of(head)
         return (agents, "participle") if agents else None
+    if dep == "advcl" and verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children) \
+            and not any(c.dep_ == "mark" and c.lower_ not in ("in", "as") for c in verb.children) and head.pos_ in ("VERB", "AUX"):
+        # A purpose infinitive shares the subject of its verb: "enrolled at X to study Y" (X studies Y).
+        agents = [Arg(t, "control") for t in _logical_patients_raw(head)] if is_passive(head) else agents_of(head)
+        return (agents, "purpose") if agents else None
     if dep in ("acl", "amod") and verb.tag_ == "VBG":
         return _expand(head, "participle-acl"), "participle-acl"
     if dep == "relcl":
         return [Arg(t, "relcl") for t in _relative_antecedent(verb)], "relcl"
-    if dep == "pcomp" and head.dep_ == "prep":
-        # "with X having told Y": the subject sits under the preposition's clause.
-        return None
+    if dep == "pcomp" and head.dep_ == "prep" and verb.tag_ in ("VBG", "VBN") and head.head.pos_ in ("VERB", "AUX"):
+        # A gerund under a preposition of a verb takes that verb's subject: "before being appointed",
+        # "was praised for signing"; after "for"/"from" an object controls: "barred X from using".
+        # A passive's "by V-ing" has the implicit agent as subject: "can be clarified by adding".
+        main = head.head
+        objs = [c for c in main.children if c.dep_ in ("dobj", "dative")]
+        if objs and head.lower_ in ("for", "from"):
+            return [a for o in objs for a in _expand(o, "control")], "object-control"
+        if is_passive(main) and head.lower_ == "by":
+            return None
+        subj = [Arg(t, "control") for t in _logical_patients_raw(main)] if is_passive(main) else agents_of(main)
+        return (subj, "subject-control") if subj else None
     return None
 
 
@@ -248,8 +280,10 @@ def patients_of(verb: Token) -> list[Arg]:
             if c.dep_ in ("xcomp", "ccomp") and c.tag_ == "VBG" and not any(g.dep_.startswith("nsubj") for g in c.children):
                 out.append(Arg(c, "gerund"))
     if not out and verb.dep_ == "relcl" and not any(c.dep_ in ("nsubj",) and c.lower_ in ("who", "which", "that") for c in verb.children):
-        # "the movement it represents": the antecedent is the relative clause's object.
-        if any(c.dep_ == "nsubj" for c in verb.children):
+        # "the movement it represents": the antecedent is the relative clause's object
+        # (not in "X, whose president spoke": there the gap is in the subject).
+        subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+        if subjects and not any(t.lower_ == "whose" for c in subjects for t in c.subtree):
             out.extend(Arg(t, "relcl-object") for t in _relative_antecedent(verb))
     return out
 
@@ -432,6 +466,9 @@ def clauses(sent: Span, lex: Lexicon) -> Iterator[Clause]:
     """Every verbal or copular predicate of the sentence as a :class:`Clause`."""
     for tok in sent:
         is_verb = tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "ccomp", "relcl", "advcl", "xcomp"))
+        # A participle tagged as an adjective is still a passive verb when it has a passive subject or
+        # auxiliary: "Staff were only informed of the decision".
+        is_verb = is_verb or (tok.pos_ == "ADJ" and any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children))
         if not is_verb:
             continue
         lemma = tok.lemma_.lower()

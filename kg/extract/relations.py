@@ -35,7 +35,7 @@ RULE_CONFIDENCE = {
     "clause-content": 0.6,
     "repaired-verb": 0.7,
     "noun-frame": 0.75,
-    "role-noun": 0.7,
+    "role-noun": 0.75,
     "credit": 0.7,
     "possessive": 0.6,
     "role-in-work": 0.65,
@@ -349,11 +349,79 @@ def _credit(tok: Token) -> Iterator[Candidate]:
         yield Candidate(a, role, "as", "playedRole", "credit", RULE_CONFIDENCE["credit"], "positive", "asserted")
 
 
+def _role_predicate(noun: Token, lex: Lexicon) -> str | None:
+    """The person→organisation predicate of a role noun ("chief executive" → leads), if any."""
+    lemma = noun.lemma_.lower()
+    for mod in sorted((c for c in noun.lefts if c.dep_ in ("amod", "compound") and c.pos_ != "PROPN"),
+                      key=lambda c: -c.i):
+        key = f"{mod.lemma_.lower()} {lemma}"
+        if key in lex.roles:
+            return lex.roles[key]
+    return lex.roles.get(lemma)
+
+
+def _role_organisations(noun: Token) -> list[Arg]:
+    """Whose role it is: the possessor ("the guild's director"; "whose president" → the
+    relative clause's antecedent), an of/at/for object ("writer at Acme"), or a name compounded
+    to it ("Acme chief executive")."""
+    out: list[Arg] = []
+    for c in noun.children:
+        if c.dep_ == "poss":
+            if c.lower_ == "whose":
+                t = noun
+                while t.dep_ != "relcl" and t.head.i != t.i:
+                    t = t.head
+                if t.dep_ == "relcl":
+                    out.append(Arg(t.head, "role-whose"))
+            elif c.lower_ not in ("his", "her", "my", "your", "our"):
+                out.append(Arg(c, "role-possessor"))
+        elif c.dep_ == "prep" and c.lower_ in ("of", "at", "for", "with"):
+            out.extend(Arg(t, "role-prep") for g in c.children if g.dep_ == "pobj" for t in conjuncts(g))
+        elif c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i:
+            out.append(Arg(c, "role-compound"))
+    return out
+
+
+def _role_people(noun: Token) -> list[Arg]:
+    """Who has the role: "Jane Doe, the director", "the director, Jane Doe", "director Jane Doe",
+    "Jane Doe is the director"."""
+    out: list[Arg] = []
+    if noun.dep_ == "appos":
+        out.append(Arg(noun.head, "appos"))
+    out.extend(Arg(c, "appos") for c in noun.children if c.dep_ == "appos" and c.pos_ in ("PROPN", "PRON"))
+    if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
+        out.append(Arg(noun.head, "role-compound"))
+    if noun.dep_ == "attr" and noun.head.lemma_.lower() in COPULAS:
+        out.extend(a for a in agents_of(noun.head))
+    return out
+
+
+def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
+    """Employment and leadership from role nouns (ontology/lexicon/roles.tsv)."""
+    if tok.pos_ != "NOUN":
+        return
+    predicate = _role_predicate(tok, lex)
+    if predicate is None:
+        return
+    orgs = _role_organisations(tok)
+    if not orgs:
+        return
+    polarity, modality = ("positive", "asserted")
+    if tok.head.pos_ in ("VERB", "AUX") and tok.dep_ == "attr":
+        polarity, modality = modality_of(tok.head, lex)
+    for person in _role_people(tok):
+        for org in orgs:
+            if person.token.i != org.token.i:
+                yield Candidate(person.token, org.token, f"{tok.lemma_.lower()} of", predicate, "role-noun",
+                                RULE_CONFIDENCE["role-noun"], polarity, modality)
+
+
 def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
     """Relations carried by nouns (see module docstring)."""
     for tok in sent:
         yield from _credit(tok)
         yield from _possessive(tok, lex)
+        yield from _roles(tok, lex)
         if tok.pos_ not in ("NOUN", "PROPN"):
             continue
         lemma = tok.lemma_.lower()
