@@ -28,7 +28,7 @@ LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
 
 FRAME_POS = frozenset({"VERB", "NOUN", "ADJ"})
 FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient"})
-TYPE_KINDS = frozenset({"head", "role", "suffix", "prefix", "word"})
+TYPE_KINDS = frozenset({"head", "role", "suffix", "prefix", "word", "title"})
 MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
@@ -93,6 +93,7 @@ class Lexicon:
     suffix_types: dict[str, str]
     prefix_types: dict[str, str]
     word_types: dict[str, str]
+    title_types: dict[str, str]  # "Sen" → Politician: honorifics before names
     ner_types: dict[str, str | None]
     modality: dict[str, dict[str, str]]  # kind → word → effect
     transparent: frozenset[str]
@@ -163,7 +164,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     for lineno, row in read_table(path, ("kind", "term", "class")):
         _check(row["kind"] in TYPE_KINDS, path, lineno, f"kind must be one of {sorted(TYPE_KINDS)}")
         _check(row["class"] in CLASSES, path, lineno, f"unknown class {row['class']!r} (not in ontology/kg.ttl)")
-        term = row["term"] if row["kind"] in ("suffix", "prefix", "word") else row["term"].lower()
+        term = row["term"] if row["kind"] in ("suffix", "prefix", "word", "title") else row["term"].lower()
         _check(term not in typed[row["kind"]], path, lineno, f"duplicate {row['kind']} {term!r}")
         typed[row["kind"]][term] = row["class"]
 
@@ -212,6 +213,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         suffix_types=typed["suffix"],
         prefix_types=typed["prefix"],
         word_types=typed["word"],
+        title_types=typed["title"],
         ner_types=ner,
         modality=modality,
         transparent=frozenset(nouns["transparent"]),

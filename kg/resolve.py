@@ -33,6 +33,7 @@ __all__ = ["resolve", "normalise", "TYPE_RULE_WEIGHT", "SCOPED_CLASSES", "DEFAUL
 TYPE_RULE_WEIGHT = {
     "lexicon-term": 3.0,
     "role-noun": 2.5,
+    "title": 2.5,
     "apposition": 2.5,
     "hearst": 2.5,
     "definite-description": 2.5,
@@ -45,6 +46,7 @@ TYPE_RULE_WEIGHT = {
     "predicate-range": 2.0,
     "acronym-definition": 1.0,
     "pronoun-antecedent": 1.2,
+    "coordination": 1.5,
     "compound-term": 0.5,
     "proper-noun": 0.1,
     "default": 0.1,

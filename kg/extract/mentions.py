@@ -189,11 +189,31 @@ class MentionTable:
             head = self.doc[start:end].root.i
             # Proper nouns compounded to the name's head belong to it ("Captain" + "Vega").
             while start > 0 and self.doc[start - 1].pos_ == "PROPN" and self.doc[start - 1].dep_ == "compound" \
-                    and self.doc[start - 1].head.i == head and start - 1 not in self.by_token:
+                    and self.doc[start - 1].head.i == head and start - 1 not in self.by_token \
+                    and self.doc[start - 1].text[:1].isalpha():
                 start -= 1
+            start, title_cls = self._strip_titles(start, end)
+            if start >= end or not any(self.doc[k].text[:1].isalnum() for k in range(start, end)):
+                return
             m = MentionSpan(start, end, "name", head)
             self._name_class_votes(m, label)
+            if title_cls:
+                m.vote(title_cls, W_ROLE, "title")
             self._add(m)
+
+    def _strip_titles(self, start: int, end: int) -> tuple[int, str | None]:
+        """Honorifics ("Sen.", "Dr.") are not part of a name; they tell its class."""
+        doc, cls = self.doc, None
+        while start < end - 1:
+            word = doc[start].text.rstrip(".")
+            if word in self.lex.title_types:
+                cls = self.lex.title_types[word]
+                start += 1
+                while start < end - 1 and doc[start].text == ".":
+                    start += 1
+            else:
+                break
+        return start, cls
 
     def _add_acronym_definitions(self) -> None:
         """"Long Form Name (LFN)": the long form is one mention and the acronym its alias.
@@ -334,6 +354,13 @@ class MentionTable:
                     c in m.votes for c in ("Place", "Person")
                 ):
                     m.vote("CreativeWork", W_SUFFIX, "work-of-role")
+            # Coordinated names are alike: in "A, B and C" a name NER typed weakly (or not at
+            # all) takes the class the others share.
+            if max(m.votes.values(), default=0.0) <= W_NER:
+                peers = [self.name_at(t.i) for t in _coordinated(head)]
+                classes = [self.spans[p].cls for p in peers if p is not None and p != idx]
+                if len(classes) >= 2 and len(set(classes)) == 1 and classes[0] not in m.votes:
+                    m.vote(classes[0], W_NER + 0.5, "coordination")
             # Hearst: "companies like A and B" — the list member takes the class of the head noun.
             member_of = _hearst_head(head)
             if member_of is not None:
@@ -411,9 +438,19 @@ class MentionTable:
             end += 1
         if doc[start].lower_ in ("the",):
             start += 1
-        if start > end or (start == end and doc[start].text in self.lex.not_entities):
+        while start < end and not doc[start].text[:1].isalnum():
+            start += 1
+        if start > end or not any(doc[k].text[:1].isalnum() for k in range(start, end + 1)):
+            return None
+        if start == end and (doc[start].text in self.lex.not_entities
+                             or doc[start].text.rstrip(".") in self.lex.title_types):
+            return None
+        start, title_cls = self._strip_titles(start, end + 1)
+        if not any(doc[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
         m = MentionSpan(start, end + 1, "name", tok.i)
+        if title_cls:
+            m.vote(title_cls, W_ROLE, "title")
         self._name_class_votes(m, None)
         head = doc[tok.i]
         member_of = _hearst_head(head)
@@ -567,6 +604,20 @@ def _name_compound(tok: Token, table: MentionTable) -> Token | None:
         ):
             return child
     return None
+
+
+def _coordinated(tok: Token) -> list[Token]:
+    """All conjuncts of the coordination ``tok`` belongs to (including itself)."""
+    first = tok
+    while first.dep_ == "conj" and first.head.i != first.i:
+        first = first.head
+    out, stack = [first], [first]
+    while stack:
+        for c in stack.pop().children:
+            if c.dep_ == "conj":
+                out.append(c)
+                stack.append(c)
+    return out
 
 
 def _hearst_head(tok: Token) -> Token | None:
