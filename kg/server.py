@@ -379,12 +379,15 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.server.loopback:
             return
         host = (self.headers.get("Host") or "").strip().lower()
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if host.startswith("[") and "]" in host:
-            name = host[: host.index("]") + 1]
-        if name in LOOPBACK_NAMES or name in self.server.config.allowed_hosts or not host:
+        if not host:  # HTTP/1.0 clients may omit it
             return
-        raise _HttpError(403, f"Host {host!r} not allowed (this endpoint only answers loopback names)")
+        if host.startswith("["):
+            name = host[: host.find("]") + 1]
+        else:
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        if name in LOOPBACK_NAMES or name in self.server.config.allowed_hosts:
+            return
+        raise _HttpError(403, f"Host {host!r} not allowed: this endpoint only answers loopback names")
 
     # --------------------------------------------------------------------- SPARQL protocol
 
@@ -400,7 +403,13 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HttpError(400, f"bad Content-Length {length!r}") from None
         if n > MAX_BODY:
             self.close_connection = True
-            raise _HttpError(413, f"request body of {n} bytes is over the {MAX_BODY} byte limit")
+            if n <= 16 * MAX_BODY:  # read it, so that the client gets the answer instead of a reset
+                while n > 0:
+                    chunk = self.rfile.read(min(n, 1 << 16))
+                    if not chunk:
+                        break
+                    n -= len(chunk)
+            raise _HttpError(413, f"request body of {length} bytes is over the {MAX_BODY} byte limit")
         return self.rfile.read(n) if n > 0 else b""
 
     def _params(self, method: str, query_string: str) -> dict[str, list[str]]:

@@ -56,9 +56,14 @@ def extractor_version() -> str:
     return h.hexdigest()[:16]
 
 
-def _is_quantity(doc: Doc, head: int) -> bool:
-    """A measure phrase ("2.3 million jobs", "30 percent of hours") denotes an amount, not an entity."""
+def _is_quantity(doc: Doc, head: int, lex: Lexicon) -> bool:
+    """A measure phrase ("2.3 million jobs", "30 percent of hours") denotes an amount, not an entity.
+
+    Counted people or organisations ("represents 3,000 artists") stay entities.
+    """
     tok = doc[head]
+    if tok.lemma_.lower() in lex.role_types or tok.lemma_.lower() in ("people", "member", "company", "studio"):
+        return False
     return tok.like_num or any(c.dep_ in ("nummod", "quantmod") and c.like_num for c in tok.children) or tok.ent_type_ in (
         "MONEY", "PERCENT", "QUANTITY", "CARDINAL")
 
@@ -117,7 +122,7 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
             if s is None or o is None or s == o:
                 continue
             # Measure phrases as objects are amounts ("supports 2.3 million jobs"), not entities.
-            if table.spans[o].kind == "nominal" and _is_quantity(doc, table.spans[o].head):
+            if table.spans[o].kind == "nominal" and _is_quantity(doc, table.spans[o].head, lex):
                 continue
             found.append((si, c, s, o))
     found += list(_through_groups(found, lex))

@@ -100,6 +100,14 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
             pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
             if pobj is not None:
                 return conjuncts(pobj), word == "including"
+    # "four performers: A, B and C" — names listed after a colon (the parser may hang them anywhere).
+    doc = tok.doc
+    end = max(t.i for t in tok.subtree) if tok.pos_ == "NOUN" else tok.i
+    if tok.pos_ == "NOUN" and end + 2 < len(doc) and doc[end + 1].text == ":" and doc[end + 2].pos_ == "PROPN":
+        name = doc[end + 2]
+        while name.dep_ in ("compound", "flat") and name.head.i != name.i and name.head.pos_ == "PROPN":
+            name = name.head
+        return conjuncts(name), True
     for c in tok.children:  # "such companies as A and B" parses "such" as amod with "as" under it
         if c.lower_ == "such":
             for g in c.children:

@@ -344,7 +344,8 @@ class MentionTable:
                     if cls:
                         m.vote(cls, W_ROLE, "apposition")
             if head.dep_ == "appos":
-                cls = lex.role_types.get(head.head.lemma_.lower())
+                noun = head.head.lemma_.lower()
+                cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if head.head.pos_ == "NOUN" else None)
                 if cls:
                     m.vote(cls, W_ROLE, "apposition")
             # A name modifying an actor or director is a work: "the Foo actor", "Bar director Jane".
@@ -420,6 +421,15 @@ class MentionTable:
             inner = _of_object(tok)
             if inner is not None:
                 return self._resolve_token(inner, depth + 1)
+        if tok.pos_ == "NOUN":
+            # Naming apposition: "the research firm Acme Insights", "its chatbot, Scribe" — the
+            # name is the referent.
+            named = next((c for c in tok.rights if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+            if named is not None:
+                return self._resolve_token(named, depth + 1)
+            # Descriptive apposition: "Acme, a firm that ..." — the description is the name.
+            if tok.dep_ == "appos" and tok.head.pos_ == "PROPN" and tok.head.i < tok.i:
+                return self._resolve_token(tok.head, depth + 1)
         if tok.pos_ == "PROPN":
             return self._proper_name(tok)
         if tok.pos_ == "VERB" and tok.tag_ != "VBG":

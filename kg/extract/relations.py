@@ -305,14 +305,30 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     cls = token_class(tok, lex)
     if cls is None or not any(is_a(cls, c) for c in ("Document", "CreativeWork", "Technology")):
         return
+    conf = RULE_CONFIDENCE["possessive"]
     for c in tok.children:
         if c.dep_ != "poss":
             continue
-        if is_a(cls, "Agreement") and (c.pos_ == "PROPN" or c.lower_ in ("his", "her", "their", "its")):
+        owner = c
+        if c.lower_ == "whose":  # "Jane Doe, whose album X ..." → Jane Doe
+            t = tok
+            while t.dep_ != "relcl" and t.head.i != t.i:
+                t = t.head
+            if t.dep_ != "relcl":
+                continue
+            owner = t.head
+        elif c.pos_ != "PROPN" and c.lower_ not in ("his", "her", "their", "its"):
+            continue
+        owner_cls = token_class(owner, lex)
+        person = owner.lower_ in ("his", "her") or (owner_cls is not None and is_a(owner_cls, "Person"))
+        if is_a(cls, "Agreement"):
             # "her contract", "Acme's deal": a party to an agreement signed it.
-            yield Candidate(c, tok, "'s", "signed", "possessive", RULE_CONFIDENCE["possessive"], "positive", "asserted")
-        elif c.pos_ == "PROPN" and not is_a(cls, "Agreement"):
-            yield Candidate(tok, c, "'s", "releasedBy", "possessive", RULE_CONFIDENCE["possessive"], "positive", "asserted")
+            yield Candidate(owner, tok, "'s", "signed", "possessive", conf, "positive", "asserted")
+        elif person and is_a(cls, "CreativeWork"):
+            # "her album", "Doe's debut novel": a person's work is what they made.
+            yield Candidate(owner, tok, "'s", "produced", "possessive", conf, "positive", "asserted")
+        elif owner.pos_ == "PROPN" or owner.lower_ == "its" or c.lower_ == "whose":
+            yield Candidate(tok, owner, "'s", "releasedBy", "possessive", conf, "positive", "asserted")
 
 
 def _role_in_work(tok: Token, subjects: list[Arg], clause: Clause) -> Iterator[Candidate]:
