@@ -30,7 +30,7 @@ from spacy.tokens import Doc
 from kg.extract.clauses import clauses
 from kg.extract.coref import resolve_coreference
 from kg.extract.mentions import MentionTable, span_text
-from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations
+from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations, token_class
 from kg.lexicon import LEXICON_DIR, Lexicon, load_lexicon
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
 from kg.ontology import domain_of, range_of
@@ -68,6 +68,9 @@ def _is_quantity(doc: Doc, head: int, lex: Lexicon) -> bool:
         "MONEY", "PERCENT", "QUANTITY", "CARDINAL")
 
 
+_AUTHORING_VERBS = frozenset("file issue publish release write sign send submit pen draft circulate".split())
+
+
 def _through_groups(found: list[tuple[int, Candidate, int, int]], lex: Lexicon):
     """Joining a group or a campaign means sharing what it is said to do or feel.
 
@@ -75,7 +78,11 @@ def _through_groups(found: list[tuple[int, Candidate, int, int]], lex: Lexicon):
     campaigns advocating Z": X advocates Z.
     """
     for si, c, s, o in found:
-        if c.predicate not in ("joined", "signed"):
+        # "X filed a brief supporting Y", "X issued a statement criticising Y": X's document
+        # speaks for X.
+        through_document = c.verb.split()[0] in _AUTHORING_VERBS and (
+            token_class(c.object, lex) in ("Document", "Letter", "Agreement"))
+        if c.predicate not in ("joined", "signed") and not through_document:
             continue
         for si2, c2, s2, o2 in found:
             if si2 == si and s2 == o and c2 is not c and c2.predicate and c2.rule.startswith(("participle", "relative")):

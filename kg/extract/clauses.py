@@ -27,6 +27,7 @@ __all__ = [
     "is_passive",
     "nested_preps_of",
     "is_adverbial_verb_modifier",
+    "counted_group",
 ]
 
 SUBJ_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
@@ -129,12 +130,31 @@ def _expand(tok: Token, via: str) -> list[Arg]:
     and B argue" — A and B argue).
     """
     out: list[Arg] = []
-    for t in conjuncts(tok):
+    # "300 programmers, artists and designers": a counted group of bare plurals is one group.
+    group = counted_group(tok)
+    for t in ([tok] if group else conjuncts(tok)):
         members, keep = list_members(t)
         if keep or not members or via in _OBJECT_VIAS:
             out.append(Arg(t, via if t is tok else "conj"))
         out.extend(Arg(m, "members") for m in members)
     return out
+
+
+def counted_group(tok: Token) -> bool:
+    """A number or quantifier modifying coordinated bare plural nouns counts them all together."""
+    if tok.pos_ != "NOUN" or tok.tag_ != "NNS":
+        return False
+    counted = any(c.dep_ in ("nummod", "quantmod") or c.like_num for c in tok.children)
+    conj = [c for c in tok.children if c.dep_ == "conj"]
+    if not counted or not conj:
+        return False
+    stack = list(conj)
+    while stack:
+        c = stack.pop()
+        if c.pos_ != "NOUN" or c.tag_ != "NNS" or any(g.dep_ in ("det", "nummod", "poss") for g in c.children):
+            return False
+        stack.extend(g for g in c.children if g.dep_ == "conj")
+    return True
 
 
 def is_passive(verb: Token) -> bool:
@@ -280,7 +300,10 @@ def patients_of(verb: Token) -> list[Arg]:
         return [Arg(t, "passive-subject") for t in _logical_patients_raw(verb)]
     out: list[Arg] = []
     for c in verb.children:
-        if c.dep_ in ("dobj", "obj"):
+        if c.dep_ in ("dobj", "obj") and verb.dep_ == "relcl" and c.lower_ in ("which", "that", "whom", "who"):
+            # A relative pronoun object stands for the antecedent: "the match, which Keibler lost".
+            out.extend(Arg(t, "relcl-object") for t in _relative_antecedent(verb))
+        elif c.dep_ in ("dobj", "obj"):
             out.extend(_expand(c, "dobj"))
     if not out:
         # A gerund clause is the object: "suggested easing the rules", "banned using clones".
@@ -334,6 +357,25 @@ def nested_preps_of(verb: Token) -> list[tuple[str, Arg]]:
     return out
 
 
+_REPORTING = frozenset("say tell announce state confirm add pledge promise vow insist".split())
+
+
+def _describes_content(t: Token) -> bool:
+    """ "would" that is not hypothetical: reported intent ("said it would ban X") or what a
+    proposal says ("the bill would require Y")."""
+    if t.dep_ == "ccomp" and t.head.lemma_.lower() in _REPORTING:
+        return True
+    from kg.lexicon import load_lexicon
+
+    heads = load_lexicon().head_types
+    for c in t.children:
+        if c.dep_ in ("nsubj", "nsubjpass"):
+            cls = heads.get(c.lemma_.lower())
+            if cls in ("Document", "Agreement", "Letter", "LegalConcept"):
+                return True
+    return False
+
+
 def _own_markers(t: Token, m: dict[str, dict[str, str]]) -> tuple[bool, str | None]:
     """Negation and modality marked on one verb: (negated, modality or None)."""
     negated, modality = False, None
@@ -341,6 +383,8 @@ def _own_markers(t: Token, m: dict[str, dict[str, str]]) -> tuple[bool, str | No
         word, lemma = c.lower_, c.lemma_.lower()
         if c.dep_ == "neg" or (c.dep_ == "advmod" and word in m["negation"]):
             negated = True
+        elif c.dep_ == "aux" and word == "would" and _describes_content(t):
+            modality = modality or "reported"
         elif c.dep_ == "aux" and (word in m["modal"] or lemma in m["modal"]):
             modality = "hypothetical"
         elif c.dep_ == "advmod" and word in m["hedge"]:

@@ -424,7 +424,9 @@ class MentionTable:
         if tok.pos_ == "NOUN":
             # Naming apposition: "the research firm Acme Insights", "its chatbot, Scribe" — the
             # name is the referent.
-            named = next((c for c in tok.rights if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+            named = next((c for c in tok.rights if c.dep_ == "appos" and c.pos_ == "PROPN"
+                          and c.left_edge.i - tok.i <= 2 and all(t.text in ",\"“'‘" for t in tok.doc[tok.i + 1:c.left_edge.i])),
+                         None)
             if named is not None:
                 return self._resolve_token(named, depth + 1)
             # Descriptive apposition: "Acme, a firm that ..." — the description is the name.

@@ -244,6 +244,12 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
     # for Y", "X is critical of Y".
     if lemma in COPULAS:
         for attr in clause.attrs:
+            # "X is one of the members of Y": the of-object of a quantifier is the predicate noun.
+            if attr.token.lower_ in ("one", "among", "part") or attr.token.pos_ == "NUM":
+                inner = next((g for c in attr.token.children if c.dep_ == "prep" and c.lower_ == "of"
+                              for g in c.children if g.dep_ == "pobj"), None)
+                if inner is not None:
+                    attr = Arg(inner, attr.via)
             pos = "ADJ" if attr.token.pos_ in ("ADJ", "VERB") else "NOUN"
             word = attr.token.lower_ if pos == "ADJ" else attr.token.lemma_.lower()
             for prep, arg in _noun_preps(attr.token) + list(preps_of(attr.token)):
@@ -325,8 +331,8 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
             # "her contract", "Acme's deal": a party to an agreement signed it.
             yield Candidate(owner, tok, "'s", "signed", "possessive", conf, "positive", "asserted")
         elif person and is_a(cls, "CreativeWork"):
-            # "her album", "Doe's debut novel": a person's work is what they made.
-            yield Candidate(owner, tok, "'s", "produced", "possessive", conf, "positive", "asserted")
+            # "her album", "Doe's debut novel": a person is known for their work.
+            yield Candidate(owner, tok, "'s", "knownFor", "possessive", conf, "positive", "asserted")
         elif owner.pos_ == "PROPN" or owner.lower_ == "its" or c.lower_ == "whose":
             yield Candidate(tok, owner, "'s", "releasedBy", "possessive", conf, "positive", "asserted")
 
@@ -420,6 +426,12 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     if predicate is None:
         return
     orgs = _role_organisations(tok)
+    # "the union's director of contracts": a department's head works for the organisation.
+    department = [a for a in orgs if a.via == "role-prep" and a.token.pos_ == "NOUN"
+                  and not is_a(token_class(a.token, lex) or "Concept", "Agent")]
+    if department and len(department) < len(orgs):
+        orgs = [a for a in orgs if a not in department]
+        predicate = "worksFor" if predicate == "leads" else predicate
     if not orgs:
         return
     polarity, modality = ("positive", "asserted")
