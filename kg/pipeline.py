@@ -183,11 +183,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: i
     write_atomic(paths["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
     write_atomic(paths["graph.trig"], trig_chunks(graph_blocks(result.graph)))
     result.timings.rdf = time.perf_counter() - t0
-    try:
-        from kg.network import to_networkx
-        from kg.render import render_html
-    except ImportError:  # pragma: no cover - the HTML stage ships with kg
-        raise KgError("the HTML renderer is not available") from None
+    from kg.network import from_knowledge_graph
+    from kg.render import render_html
+
     kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
-    render_html(to_networkx(result.dataset), paths["graph.html"], **kwargs)
+    render_html(from_knowledge_graph(result.graph), paths["graph.html"], **kwargs)
     return paths

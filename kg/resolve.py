@@ -297,7 +297,7 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
     for (s, pred, verb, o, asserted), evs in groups.items():
         if s not in entity_of_root or o not in entity_of_root:
             continue
-        evs = sorted(set(evs), key=lambda e: (e.article_id, e.start, e.rule, e.verb, e.subject_text, e.object_text))
+        evs = _one_per_sentence(evs)
         fact = Fact(entity_of_root[s], pred, verb if pred is None else pred, entity_of_root[o], tuple(evs))
         if not asserted:
             fact = replace(fact, status="claim")
@@ -307,6 +307,18 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
     facts.sort(key=lambda f: (f.subject, f.predicate or "", f.verb, f.object, f.status))
     entities.sort(key=lambda e: e.key)
     return KnowledgeGraph(articles=tuple(ex.article for ex in extractions), entities=tuple(entities), facts=tuple(facts))
+
+
+def _one_per_sentence(evs: list[Evidence]) -> list[Evidence]:
+    """One evidence record per sentence: the most confident reading (support counts sentences)."""
+    best: dict[tuple[str, int, int], Evidence] = {}
+    for e in evs:
+        key = (e.article_id, e.start, e.end)
+        cur = best.get(key)
+        if cur is None or (e.confidence, e.rule, e.verb, e.subject_text, e.object_text) > (
+                cur.confidence, cur.rule, cur.verb, cur.subject_text, cur.object_text):
+            best[key] = e
+    return sorted(best.values(), key=lambda e: (e.article_id, e.start, e.rule))
 
 
 def _union(clusters: list[_Cluster], uf: _UnionFind, a: int, b: int) -> None:

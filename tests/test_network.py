@@ -219,3 +219,21 @@ def test_entity_class_ignores_non_entity_classes():
 
 def test_docstring_examples():
     assert doctest.testmod(kg.network, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_from_knowledge_graph_equals_the_rdf_route():
+    """The fast path (records → networkx) and the RDF path give the same graph, attributes included."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from kgfixtures import sample_graph
+
+    from kg.network import from_knowledge_graph, to_networkx
+    from kg.rdf import to_dataset
+
+    for kg in (sample_graph(), sample_graph(poison=True)):
+        fast, slow = from_knowledge_graph(kg), to_networkx(to_dataset(kg))
+        assert list(fast.nodes(data=True)) == list(slow.nodes(data=True))
+        assert list(fast.edges(keys=True, data=True)) == list(slow.edges(keys=True, data=True))
+        assert fast.graph == slow.graph
