@@ -28,6 +28,7 @@ __all__ = [
     "nested_preps_of",
     "is_adverbial_verb_modifier",
     "counted_group",
+    "group_end",
 ]
 
 SUBJ_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
@@ -140,21 +141,40 @@ def _expand(tok: Token, via: str) -> list[Arg]:
     return out
 
 
+def group_end(tok: Token) -> int | None:
+    """End (exclusive token index) of a counted group of coordinated bare plurals headed by ``tok``.
+
+    "more than 300 programmers, artists and designers" is one group of 300 people, whatever the
+    parser made of the commas. Read off the surface: the counted plural, then ", PLURAL"* and
+    "and/or PLURAL".
+    """
+    if tok.pos_ != "NOUN" or tok.tag_ != "NNS":
+        return None
+    if not any(c.dep_ in ("nummod", "quantmod") or c.like_num for c in tok.children):
+        return None
+    doc, i, seen_cc = tok.doc, tok.i + 1, False
+    end = None
+    while i + 1 < len(doc):
+        sep, nxt = doc[i], doc[i + 1]
+        if sep.text == "," and nxt.tag_ == "NNS":
+            i += 2
+            end = i
+        elif sep.text == "," and nxt.lower_ in ("and", "or") and i + 2 < len(doc) and doc[i + 2].tag_ == "NNS":
+            i += 3
+            end, seen_cc = i, True
+        elif sep.lower_ in ("and", "or") and nxt.tag_ == "NNS":
+            i += 2
+            end, seen_cc = i, True
+        else:
+            break
+        if seen_cc:
+            break
+    return end if seen_cc else None
+
+
 def counted_group(tok: Token) -> bool:
     """A number or quantifier modifying coordinated bare plural nouns counts them all together."""
-    if tok.pos_ != "NOUN" or tok.tag_ != "NNS":
-        return False
-    counted = any(c.dep_ in ("nummod", "quantmod") or c.like_num for c in tok.children)
-    conj = [c for c in tok.children if c.dep_ == "conj"]
-    if not counted or not conj:
-        return False
-    stack = list(conj)
-    while stack:
-        c = stack.pop()
-        if c.pos_ != "NOUN" or c.tag_ != "NNS" or any(g.dep_ in ("det", "nummod", "poss") for g in c.children):
-            return False
-        stack.extend(g for g in c.children if g.dep_ == "conj")
-    return True
+    return group_end(tok) is not None
 
 
 def is_passive(verb: Token) -> bool:
@@ -213,6 +233,11 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         if is_passive(head) and is_passive(verb):
             return None  # handled by patients_of (shared passive subject)
         return (agents, "conj") if agents else None
+    if dep == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head.head.pos_ in ("VERB", "AUX"):
+        # An adjective's infinitive takes the copula's subject: "X was able to reinforce Y".
+        cop = head.head
+        agents = [Arg(t, "control") for t in _logical_patients_raw(cop)] if is_passive(cop) else agents_of(cop)
+        return (agents, "subject-control") if agents else None
     if dep == "xcomp":
         objs = [c for c in head.children if c.dep_ in ("dobj", "dative")]
         if objs:
@@ -261,8 +286,8 @@ def agents_of(verb: Token) -> list[Arg]:
         elif not passive and c.dep_ in ("nsubj", "csubj"):
             if c.lower_ in ("who", "which", "that") and verb.dep_ == "relcl":
                 out.extend(Arg(t, "relcl") for t in _relative_antecedent(verb))
-            else:
-                out.extend(_expand(c, "nsubj"))
+            elif not any(a.token.i < c.i < (group_end(a.token) or 0) for a in out):
+                out.extend(_expand(c, "nsubj"))  # (a plural inside a counted group is not a subject of its own)
     if not out and not passive:
         ctrl = _controller(verb)
         if ctrl:
@@ -436,6 +461,18 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
                 polarity = "negative"
             if head.lower_ == "from" and head.head.lemma_.lower() in m["prohibition"]:
                 weaken("prohibited")
+            t = head.head
+            continue
+        if t.dep_ == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head.head.pos_ in ("VERB", "AUX"):
+            # "was able / likely / unable to sign": an adjective's complement is not asserted.
+            adj = head.lemma_.lower()
+            a_neg, _ = _own_markers(head, m)
+            c_neg, c_mod = _own_markers(head.head, m)
+            if a_neg or c_neg or adj in m["negation"] or m["nonfactive"].get(adj) == "negative":
+                polarity = "negative"
+            weaken("hypothetical")
+            if c_mod:
+                weaken(c_mod)
             t = head.head
             continue
         if head.pos_ not in ("VERB", "AUX"):

@@ -340,7 +340,8 @@ class MentionTable:
             # Apposition: "Jane Doe, the actor".
             for child in head.children:
                 if child.dep_ == "appos" and child.i not in range(m.start, m.end):
-                    cls = lex.role_types.get(child.lemma_.lower())
+                    noun = child.lemma_.lower()
+                    cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if child.pos_ == "NOUN" else None)
                     if cls:
                         m.vote(cls, W_ROLE, "apposition")
             if head.dep_ == "appos":
@@ -678,6 +679,11 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
     ):
         left += 1
     right = head.i + 1
+    from kg.extract.clauses import group_end
+
+    end = group_end(head)
+    if end is not None:  # "more than 300 programmers, artists and designers"
+        return left, end
     if head.tag_ == "VBG":
         # Gerund phrase: the verb with its object ("easing copyright restrictions").
         for child in head.rights:
