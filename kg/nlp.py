@@ -85,8 +85,19 @@ def _is_title_case(line: str) -> bool:
     return caps >= 0.8 * len(words)
 
 
+# A wire dateline at the start of a paragraph: "LOS ANGELES, March 4 (Reuters) - ", "ST. PAUL — ".
+_DATELINE = re.compile(
+    r"(?m)^[ \t]*[A-Z][A-Z.'\- ]{3,40}(?:, [A-Z][A-Za-z.]+(?: \d{1,2})?)?(?: \([A-Za-z .&]+\))?\s*[-—–]+\s+(?=[A-Z])"
+)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
 def text_for_parsing(text: str) -> str:
-    """The article text with Title-Case headlines re-cased so the tagger reads them as sentences.
+    """The article text with Title-Case headlines re-cased so the tagger reads them as sentences,
+    and wire datelines blanked out.
 
     "Star & Studio Criticize AI Use in Filmmaking" is parsed as one long proper name; lowering
     the capitals of words the article never capitalises mid-sentence ("criticize", "use")
@@ -96,6 +107,9 @@ def text_for_parsing(text: str) -> str:
     >>> text_for_parsing("Acme Studio Sues Rival Over Scripts\\n\\nAcme said on Monday that it had sued.")
     'Acme studio sues rival over scripts\\n\\nAcme said on Monday that it had sued.'
     """
+    # Datelines are blanked out (same length): "LOS ANGELES, March 4 - The guild sued ..." must
+    # not make the city the subject.
+    text = _DATELINE.sub(_blank, text)
     lines = text.split("\n")
     titles = [i for i, line in enumerate(lines) if _is_title_case(line)]
     if not titles or len(titles) == sum(1 for line in lines if line.strip()):

@@ -33,7 +33,7 @@ from kg.extract.mentions import MentionTable, span_text
 from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations, token_class
 from kg.lexicon import LEXICON_DIR, Lexicon, load_lexicon
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
-from kg.ontology import domain_of, range_of
+from kg.ontology import domain_of, is_a, range_of
 
 __all__ = ["extract_article", "extractor_version", "ARGUMENT_FACTOR"]
 
@@ -90,6 +90,14 @@ def _through_groups(found: list[tuple[int, Candidate, int, int]], lex: Lexicon):
                                   confidence=round(c2.confidence * 0.8, 4)), s, o2
 
 
+def _possessed_work(c: Candidate, table: MentionTable, s: int, o: int) -> Candidate:
+    """ "Doe's novel" — a person is known for their work; "Acme's film" was released by Acme."""
+    owner = table.spans[o]
+    if is_a(owner.cls, "Person"):
+        return replace(c, subject=c.object, object=c.subject, predicate="knownFor", rule="possessive")
+    return replace(c, rule="possessive")
+
+
 def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lexicon) -> Candidate:
     """A relation whose arguments break the predicate's selectional restriction keeps only its verb.
 
@@ -137,6 +145,15 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
     # Selectional restrictions and domain/range typing look at what the arguments refer to.
     checked = []
     for si, c, s, o in found:
+        root_o = table.spans[_root(table, o)]
+        # What a clause says is only worth a fact about a named or known thing ("argued that the
+        # deal falls under fair use" → fair use; not "... trained on publicly available data").
+        if c.rule == "clause-content" and root_o.kind != "name" and root_o.type_rule in ("default", "compound-term"):
+            continue
+        if c.rule == "possessive-work":
+            c = _possessed_work(c, table, _root(table, s), _root(table, o))
+            if c.predicate == "knownFor":
+                s, o = o, s
         c = _check_selection(c, table, _root(table, s), _root(table, o), lex)
         _type_by_predicate(c, table, _root(table, s), _root(table, o))
         checked.append((si, c, s, o))

@@ -447,6 +447,11 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
     if verb.sent.text.rstrip().rstrip("\"'”’)").endswith("?"):
         weaken("question")
     negated, own = _own_markers(verb, m)
+    # "None of its members used AI", "No studio signed": a negative subject negates the clause.
+    for c in verb.children:
+        if c.dep_ in ("nsubj", "nsubjpass") and (c.lower_ in m["negation"] or any(
+                g.dep_ == "det" and g.lower_ == "no" for g in c.children)):
+            negated = True
     if negated:
         polarity = "negative"
     if own:

@@ -43,6 +43,27 @@ def _plural(doc: Doc, m: MentionSpan) -> bool:
     return head.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in head.children)
 
 
+def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None:
+    """The non-person subject of the clause a possessive pronoun sits in, if it comes before it."""
+    t = doc[m.head]
+    for _ in range(6):
+        t = t.head
+        if t.pos_ in ("VERB", "AUX"):
+            break
+    else:
+        return None
+    for c in t.children:
+        if c.dep_ in ("nsubj", "nsubjpass") and c.i < m.start:
+            idx = table.for_token(c)
+            if idx is not None:
+                root = idx
+                while table.spans[root].antecedent is not None:
+                    root = table.spans[root].antecedent
+                if not is_a(table.spans[root].cls, "Person") and table.spans[idx].kind != "pronoun":
+                    return idx
+    return None
+
+
 def _weakly_typed(m: MentionSpan) -> bool:
     """A name whose only type evidence is weak (NER's guess, or none), not a place."""
     return not is_a(m.cls, "Place") and max(m.votes.values(), default=0.0) <= 1.0
@@ -81,6 +102,9 @@ def resolve_coreference(table: MentionTable) -> None:
                     ante = cands[0][1]
                     if not is_a(ante.cls, "Person"):
                         ante.vote("Person", W_PRONOUN, "pronoun-antecedent")
+            elif word in ("its", "their") and _clause_subject(doc, table, m) is not None:
+                # "Acme trained its model": a possessive refers to its own clause's subject.
+                m.antecedent = _clause_subject(doc, table, m)
             elif word in NEUTER:
                 # "it": the subject of a main clause of this or the previous sentence.
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")

@@ -38,6 +38,7 @@ RULE_CONFIDENCE = {
     "role-noun": 0.75,
     "credit": 0.7,
     "possessive": 0.6,
+    "possessive-work": 0.6,
     "role-in-work": 0.65,
 }
 OPEN_PENALTY = 0.6
@@ -334,7 +335,9 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
             # "her album", "Doe's debut novel": a person is known for their work.
             yield Candidate(owner, tok, "'s", "knownFor", "possessive", conf, "positive", "asserted")
         elif owner.pos_ == "PROPN" or owner.lower_ == "its" or c.lower_ == "whose":
-            yield Candidate(tok, owner, "'s", "releasedBy", "possessive", conf, "positive", "asserted")
+            # Whether the owner is a person is known only after coreference: decided then.
+            rule = "possessive-work" if is_a(cls, "CreativeWork") else "possessive"
+            yield Candidate(tok, owner, "'s", "releasedBy", rule, conf, "positive", "asserted")
 
 
 def _role_in_work(tok: Token, subjects: list[Arg], clause: Clause) -> Iterator[Candidate]:
