@@ -102,6 +102,7 @@ class MentionTable:
         self._add_ner_names()
         self._add_acronym_definitions()
         self._propagate_names()
+        self._add_capitalised_runs()
         self._add_proper_noun_runs()
         self._add_personal_pronouns()
         self._type_by_context()
@@ -192,7 +193,7 @@ class MentionTable:
                     and self.doc[start - 1].head.i == head and start - 1 not in self.by_token \
                     and self.doc[start - 1].text[:1].isalpha():
                 start -= 1
-            start, title_cls = self._strip_titles(start, end)
+            start, title_cls = self._strip_titles(start, end, person=label == "PERSON")
             if start >= end or not any(self.doc[k].text[:1].isalnum() for k in range(start, end)):
                 return
             m = MentionSpan(start, end, "name", head)
@@ -201,16 +202,21 @@ class MentionTable:
                 m.vote(title_cls, W_ROLE, "title")
             self._add(m)
 
-    def _strip_titles(self, start: int, end: int) -> tuple[int, str | None]:
-        """Honorifics ("Sen.", "Dr.") are not part of a name; they tell its class."""
+    def _strip_titles(self, start: int, end: int, person: bool = False) -> tuple[int, str | None]:
+        """Honorifics ("Sen.", "Dr.") are not part of a name; they tell its class. In a name NER
+        took for a person, a leading role noun is a title too ("CEO Jane Doe")."""
         doc, cls = self.doc, None
         while start < end - 1:
             word = doc[start].text.rstrip(".")
+            lemma = doc[start].lemma_.lower()
             if word in self.lex.title_types:
                 cls = self.lex.title_types[word]
                 start += 1
                 while start < end - 1 and doc[start].text == ".":
                     start += 1
+            elif person and (lemma in self.lex.role_types or lemma in self.lex.roles) and doc[start + 1].text[:1].isupper():
+                cls = self.lex.role_types.get(lemma, "Person")  # "CEO Jane Doe", "Director Jane Doe"
+                start += 1
             else:
                 break
         return start, cls
@@ -303,6 +309,51 @@ class MentionTable:
                     step = n
                     break
             i += step
+
+    def _add_capitalised_runs(self) -> None:
+        """Names the tagger split: a run of capitalised words inside a sentence is one name even
+        when some words are tagged as verbs or pronouns ("Not Your Dataset", "the Drawn Together
+        Collective"). Role nouns and titles at its start stay out ("chief executive Jane Doe");
+        a run holding two known names is left alone ("Acme CEO Jane Doe")."""
+        doc, lex = self.doc, self.lex
+        for sent in doc.sents:
+            i = sent.start + 1
+            while i < sent.end:
+                if not _capitalised(doc[i]):
+                    i += 1
+                    continue
+                j = i
+                while j < sent.end and (_capitalised(doc[j]) or (
+                        doc[j].lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(doc[j + 1])
+                        # "Acme and Globex" are two names when the parser coordinates them
+                        and not (doc[j].lower_ == "and" and doc[j + 1].dep_ == "conj"))):
+                    j += 1
+                start = i
+                while start < j and (doc[start].lemma_.lower() in lex.role_types or doc[start].lemma_.lower() in lex.roles
+                                     or doc[start].text.rstrip(".") in lex.title_types or doc[start].lower_ == "the"):
+                    start += 1
+                self._claim_run(start, j)
+                i = j
+
+    def _claim_run(self, start: int, end: int) -> None:
+        if end - start < 2:
+            return
+        inside = {self.by_token[k] for k in range(start, end) if k in self.by_token}
+        inside = {x for x in inside if self.spans[x].start >= 0}
+        if len(inside) > 1:
+            return
+        if inside:
+            old = self.spans[next(iter(inside))]
+            if old.start < start or old.end > end or old.kind != "name" or (old.start, old.end) == (start, end):
+                return
+            old.start = old.end = -1  # retired: the run replaces it
+            for k in range(start, end):
+                self.by_token.pop(k, None)
+        m = MentionSpan(start, end, "name", self.doc[start:end].root.i)
+        self._name_class_votes(m, None)
+        if not m.votes:
+            m.vote("Entity", 0.1, "proper-noun")
+        self._add(m)
 
     def _add_personal_pronouns(self) -> None:
         """He/she pronouns take part in coreference even outside relations (they type their antecedent)."""
@@ -430,9 +481,16 @@ class MentionTable:
                          None)
             if named is not None:
                 return self._resolve_token(named, depth + 1)
-            # Descriptive apposition: "Acme, a firm that ..." — the description is the name.
-            if tok.dep_ == "appos" and tok.head.pos_ == "PROPN" and tok.head.i < tok.i:
-                return self._resolve_token(tok.head, depth + 1)
+            # Descriptive apposition: "Acme, a firm that ..." — the description is the name
+            # right before it (whatever the parser attached it to).
+            if tok.dep_ == "appos":
+                left = tok.left_edge.i - 1
+                if left > 0 and tok.doc[left].text == ",":
+                    prev = self.name_at(left - 1)
+                    if prev is not None:
+                        return prev
+                if tok.head.pos_ == "PROPN" and tok.head.i < tok.i:
+                    return self._resolve_token(tok.head, depth + 1)
         if tok.pos_ == "PROPN":
             return self._proper_name(tok)
         if tok.pos_ == "VERB" and tok.tag_ != "VBG":
@@ -617,6 +675,16 @@ def _name_compound(tok: Token, table: MentionTable) -> Token | None:
         ):
             return child
     return None
+
+
+_NAME_JOINERS = frozenset({"of", "and", "&", "for", "the", "de", "la", "von", "van"})
+
+
+def _capitalised(tok: Token) -> bool:
+    """A word written with a capital that may belong to a name (not a number, not "I")."""
+    text = tok.text
+    return (text[:1].isupper() and any(c.isalpha() for c in text) and text != "I" and not tok.is_punct
+            and tok.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"))
 
 
 def _coordinated(tok: Token) -> list[Token]:

@@ -318,12 +318,9 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
             continue
         owner = c
         if c.lower_ == "whose":  # "Jane Doe, whose album X ..." → Jane Doe
-            t = tok
-            while t.dep_ != "relcl" and t.head.i != t.i:
-                t = t.head
-            if t.dep_ != "relcl":
+            owner = whose_antecedent(c)
+            if owner is None:
                 continue
-            owner = t.head
         elif c.pos_ != "PROPN" and c.lower_ not in ("his", "her", "their", "its"):
             continue
         owner_cls = token_class(owner, lex)
@@ -374,6 +371,22 @@ def _credit(tok: Token) -> Iterator[Candidate]:
         yield Candidate(a, role, "as", "playedRole", "credit", RULE_CONFIDENCE["credit"], "positive", "asserted")
 
 
+def whose_antecedent(whose: Token) -> Token | None:
+    """What "whose" refers to: the noun its relative clause modifies, or (when the parser did not
+    build a relative clause) the phrase right before it: "the Society (SPBM), whose chair, ..."."""
+    t = whose
+    while t.dep_ != "relcl" and t.head.i != t.i:
+        t = t.head
+    if t.dep_ == "relcl":
+        return t.head
+    i = whose.i - 1
+    while i >= 0 and whose.doc[i].is_punct:
+        i -= 1
+    if i >= 0 and whose.doc[i].pos_ in ("PROPN", "NOUN"):
+        return whose.doc[i]
+    return None
+
+
 def _role_predicate(noun: Token, lex: Lexicon) -> str | None:
     """The person→organisation predicate of a role noun ("chief executive" → leads), if any."""
     lemma = noun.lemma_.lower()
@@ -393,11 +406,9 @@ def _role_organisations(noun: Token) -> list[Arg]:
     for c in noun.children:
         if c.dep_ == "poss":
             if c.lower_ == "whose":
-                t = noun
-                while t.dep_ != "relcl" and t.head.i != t.i:
-                    t = t.head
-                if t.dep_ == "relcl":
-                    out.append(Arg(t.head, "role-whose"))
+                ante = whose_antecedent(c)
+                if ante is not None:
+                    out.append(Arg(ante, "role-whose"))
             elif c.lower_ not in ("his", "her", "my", "your", "our"):
                 out.append(Arg(c, "role-possessor"))
         elif c.dep_ == "prep" and c.lower_ in ("of", "at", "for", "with"):
