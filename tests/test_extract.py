@@ -225,3 +225,65 @@ class TestMoreRules:
         ex = extract("Quorra Vantablack left the band in May. He said the label had ignored him.")
         q = next(m for m in ex.mentions if m.text == "Quorra Vantablack")
         assert q.cls in ("Person", "Actor", "Director", "Writer", "Politician")
+
+
+class TestNewsConventions:
+    """Conventions of news writing: roles, appositions, datelines, titles, lists."""
+
+    def test_role_apposition_after_the_name(self, triples):
+        got = triples("Nobody asked them, said Maria Okonkwo, the guild's executive director.")
+        assert any(s == "Maria Okonkwo" and p == "leads" and "guild" in o for s, p, o in got)
+
+    def test_role_apposition_before_the_name(self, triples):
+        got = triples("The union's chief negotiator, Tomas Ferreira, rejected the offer.")
+        assert any(s == "Tomas Ferreira" and p == "worksFor" and "union" in o for s, p, o in got)
+
+    def test_role_at_organisation(self, triples):
+        got = triples("Lena Park, a senior animator at Orbital Studios, signed the petition.")
+        assert ("Lena Park", "worksFor", "Orbital Studios") in got
+
+    def test_whose_role(self, triples):
+        got = triples("The Society of Stage Designers, whose president, Ivo Brandt, opposed the plan, met on Monday.")
+        assert any(s == "Ivo Brandt" and p == "leads" and "Society of Stage Designers" in o for s, p, o in got)
+
+    def test_naming_apposition_takes_the_name(self, triples):
+        got = triples("The research firm Quantel Metrics estimates that streaming revenue will double.")
+        assert not any(s == "research firm" for s, _, _ in got)
+
+    def test_descriptive_apposition_refers_to_the_name(self, triples):
+        got = triples("Starfall, the space opera directed by Ada Quint, opens in May.")
+        assert ("Ada Quint", "directed", "Starfall") in got
+
+    def test_dateline_is_not_a_subject(self, triples):
+        got = triples("BERLIN, May 2 (Wire) - The guild sued Orbital Studios on Tuesday.")
+        assert ("guild", "sued", "Orbital Studios") in got
+        assert not any("BERLIN" in s for s, _, _ in got)
+
+    def test_titles_are_not_part_of_names(self, extract):
+        ex = extract("The bill was sponsored by Sen. Mara Quist and Rep. Tom Ivers.")
+        names = {m.text: m.cls for m in ex.mentions if m.kind == "name"}
+        assert names.get("Mara Quist") == "Politician" and "Tom Ivers" in names
+
+    def test_names_listed_after_a_colon(self, triples):
+        got = triples("The lawsuit was joined by three performers: Ada Quint, Tom Ivers and Mara Quist.")
+        assert {("Ada Quint", "joined", "lawsuit"), ("Tom Ivers", "joined", "lawsuit"),
+                ("Mara Quist", "joined", "lawsuit")} <= got
+
+    def test_counted_group_of_plurals_is_one_entity(self, triples):
+        got = triples("More than 500 painters, sculptors and photographers signed the letter.")
+        assert ("More than 500 painters, sculptors and photographers", "signed", "letter") in got
+
+    def test_capitalised_run_is_one_name(self, extract):
+        ex = extract("Last month she joined Keep Your Voice, a campaign run by illustrators.")
+        assert "Keep Your Voice" in {m.text for m in ex.mentions}
+
+    def test_reported_intent_is_asserted(self, triples):
+        got = triples("Brightline Books said on Monday that it would ban synthetic narration.")
+        assert any(s == "Brightline Books" and p == "bans" for s, p, o in got)
+
+    def test_proposal_content_is_asserted_but_speculation_is_not(self, triples):
+        assert any(p == "bans" for _, p, _ in triples("The bill would ban synthetic voices in advertising."))
+        assert not any(p == "bans" for _, p, _ in triples("The studio would ban synthetic voices if it could."))
+
+    def test_negative_subject(self, triples):
+        assert not any(p == "uses" for _, p, _ in triples("None of the studios used synthetic voices."))
