@@ -52,14 +52,18 @@ def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None
             break
     else:
         return None
-    for c in t.children:
-        if c.dep_ in ("nsubj", "nsubjpass") and c.i < m.start:
+    from kg.extract.clauses import agents_of
+
+    subjects = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")] or [a.token for a in agents_of(t)]
+    for c in subjects:
+        if c.i < m.start:
             idx = table.for_token(c)
             if idx is not None:
                 root = idx
                 while table.spans[root].antecedent is not None:
                     root = table.spans[root].antecedent
-                if not is_a(table.spans[root].cls, "Person") and table.spans[idx].kind != "pronoun":
+                if not is_a(table.spans[root].cls, "Person") and (
+                        table.spans[idx].kind != "pronoun" or table.spans[idx].antecedent is not None):
                     return idx
     return None
 

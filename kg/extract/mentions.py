@@ -481,6 +481,12 @@ class MentionTable:
                          None)
             if named is not None:
                 return self._resolve_token(named, depth + 1)
+            # Naming participle: "a non-profit called the Open Image Project" — the name.
+            for c in tok.children:
+                if c.dep_ == "acl" and c.lemma_.lower() in ("call", "name", "dub", "know"):
+                    named = next((g for g in c.children if g.dep_ in ("oprd", "attr", "dobj") and g.pos_ == "PROPN"), None)
+                    if named is not None:
+                        return self._resolve_token(named, depth + 1)
             # Descriptive apposition: "Acme, a firm that ..." — the description is the name
             # right before it (whatever the parser attached it to).
             if tok.dep_ == "appos":

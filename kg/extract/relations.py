@@ -149,13 +149,15 @@ def _reattach(arg: Arg, predicate: str, role: str, lex: Lexicon) -> Arg:
 
 
 def _salient(verb: Token) -> list[Arg]:
-    """Arguments of a clausal complement worth a fact: its subject and its objects."""
-    out = [Arg(a.token, "clause") for a in agents_of(verb)]
-    out += [Arg(a.token, "clause") for a in patients_of(verb)]
-    out += [Arg(a.token, "clause") for _, a in preps_of(verb)]
-    for c in verb.children:
-        if c.dep_ in ("attr",):
-            out.append(Arg(c, "clause"))
+    """Arguments of a clausal complement worth a fact: its subject and its objects, also of
+    coordinated complements ("argued that X ... and that Y ...")."""
+    out: list[Arg] = []
+    verbs = [verb] + [c for c in verb.children if c.dep_ == "conj" and any(g.dep_ == "mark" for g in c.children)]
+    for v in verbs:
+        out += [Arg(a.token, "clause") for a in agents_of(v)]
+        out += [Arg(a.token, "clause") for a in patients_of(v)]
+        out += [Arg(a.token, "clause") for _, a in preps_of(v)]
+        out += [Arg(c, "clause") for c in v.children if c.dep_ == "attr"]
     return out
 
 
@@ -180,7 +182,8 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
             for ag in agents:
                 if (c := _emit(clause, ag, arg, frame, f"{verb_phrase} {noun} {prep}", "light-verb")):
                     found = True
-                    used_patients.add(pat.token.i)
+                    if frame.predicate != "partneredWith":  # "signed a deal with Y": signed the deal too
+                        used_patients.add(pat.token.i)
                     yield c
     # Phrasal verbs: the particle selects the frame ("take over X", "set up Y").
     direct = None
@@ -437,8 +440,8 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     if tok.pos_ != "NOUN":
         return
     predicate = _role_predicate(tok, lex)
-    if predicate is None:
-        return
+    if predicate is None or any(c.lower_ in ("former", "ex", "onetime", "one-time", "erstwhile") for c in tok.lefts):
+        return  # "a former researcher at X" says nothing about now
     orgs = _role_organisations(tok)
     # "the union's director of contracts": a department's head works for the organisation.
     department = [a for a in orgs if a.via == "role-prep" and a.token.pos_ == "NOUN"
