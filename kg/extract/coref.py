@@ -62,8 +62,11 @@ def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None
                 root = idx
                 while table.spans[root].antecedent is not None:
                     root = table.spans[root].antecedent
-                if not is_a(table.spans[root].cls, "Person") and (
+                ante = table.spans[root]
+                if (not is_a(ante.cls, "Person") or _weakly_typed(ante)) and (
                         table.spans[idx].kind != "pronoun" or table.spans[idx].antecedent is not None):
+                    if is_a(ante.cls, "Person"):
+                        ante.vote("Organization", W_PRONOUN, "pronoun-antecedent")  # "it" is no person
                     return idx
     return None
 
