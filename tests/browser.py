@@ -1,6 +1,6 @@
 """Playwright fixtures for tests that open kg's HTML pages in Debian's headless Chromium.
 
-Import the fixtures into a test module (``from browser import chromium, open_page  # noqa: F401``)
+The fixtures are registered for the whole suite in conftest.py (one Chromium per session)
 and mark its tests ``@pytest.mark.browser`` and ``@pytest.mark.slow``. Every page is opened in a
 fresh browser context that records network requests, console errors, uncaught exceptions and
 dialogs, so a test can assert the page is offline and quiet with :meth:`PageSession.assert_clean`.

@@ -65,3 +65,7 @@ def triples(extract):
         }
 
     return run
+
+
+# Browser fixtures (one headless Chromium for the whole session), see tests/browser.py.
+from browser import chromium, open_page  # noqa: E402,F401

@@ -10,7 +10,7 @@ import pytest
 import rdflib
 from typer.testing import CliRunner
 
-from browser import chromium, open_page  # noqa: F401
+
 from kg.cli import app
 from kg.ontology import KG
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from browser import PageSession, chromium, node_point, open_page  # noqa: F401  (pytest fixtures)
+from browser import PageSession, node_point  # noqa: F401  (fixtures chromium/open_page come from conftest.py)
 from hypothesis import given
 from hypothesis import strategies as st
 
