@@ -537,7 +537,7 @@ def test_legend_is_a_class_filter(open_page, page_file):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_filters_by_confidence_predicate_and_article(open_page, page_file):
+def test_filters_by_confidence_support_predicate_and_article(open_page, page_file):
     s = open_page(page_file)
     page = s.page
     page.locator("#kg-confidence").fill("0.85")  # signed 0.92, addressed to 0.9, pwn 0.4, opposes 0.3
@@ -549,6 +549,12 @@ def test_filters_by_confidence_predicate_and_article(open_page, page_file):
     page.locator("#kg-predicates label", has_text="opposes").locator("input").uncheck()
     assert page.evaluate("kgExplorer.edgeView.length") == FACT_COUNT - 1
     page.click("#kg-reset")
+    page.locator("#kg-support").fill("2")
+    page.locator("#kg-support").dispatch_event("change")
+    supported = sum(1 for *_, d in sample_graph().edges(data=True) if d["support"] >= 2)
+    assert 0 < supported < FACT_COUNT and page.evaluate("kgExplorer.edgeView.length") == supported
+    page.click("#kg-reset")
+    assert page.locator("#kg-support").input_value() == "1"
     page.select_option("#kg-article", label="2024-05-01 — Actors sign letter")
     assert page.evaluate("kgExplorer.edgeView.length") == 2  # signed and addressed to cite a1
     assert page.evaluate("kgExplorer.nodeView.length") == 3

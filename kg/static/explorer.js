@@ -96,6 +96,7 @@
     hiddenPredicates: new Set(),
     article: -1,
     minConfidence: 0,
+    minSupport: 1,
     loaded: new Set(data.initial === null ? data.nodes.map(function (n) { return n.id; }) : data.initial),
   };
 
@@ -105,7 +106,7 @@
   }
 
   function edgePasses(e) {
-    if (state.hiddenPredicates.has(e.pred) || e.conf < state.minConfidence) return false;
+    if (state.hiddenPredicates.has(e.pred) || e.conf < state.minConfidence || e.support < state.minSupport) return false;
     if (state.article >= 0 && e.articles.indexOf(state.article) < 0) return false;
     return nodePasses(nodeById.get(e.from)) && nodePasses(nodeById.get(e.to));
   }
@@ -524,8 +525,22 @@
     range.addEventListener("change", apply);
   }
 
+  /* Minimum support: how many sentences must state a fact for it to be drawn. */
+  function buildSupportFilter() {
+    var input = $("kg-support");
+    input.addEventListener("change", function () {
+      var value = Math.max(1, Math.floor(Number(input.value) || 1));
+      input.value = String(value);
+      if (state.minSupport === value) return;
+      state.minSupport = value;
+      refresh();
+    });
+  }
+
   function resetFilters() {
     state.hiddenClasses.clear(); state.hiddenPredicates.clear(); state.article = -1; state.minConfidence = 0;
+    state.minSupport = 1;
+    $("kg-support").value = "1";
     $("kg-article").value = "-1";
     $("kg-confidence").value = "0";
     $("kg-confidence-value").textContent = fmtConf(0);
@@ -556,6 +571,7 @@
   buildPredicateFilter();
   buildArticleFilter();
   buildConfidenceFilter();
+  buildSupportFilter();
   buildSearch();
   $("kg-reset").addEventListener("click", resetFilters);
   $("kg-fit").addEventListener("click", function () { network.fit({ animation: false }); });
