@@ -168,6 +168,36 @@ def export(
         typer.echo(f"wrote {output}", err=True)
 
 
+@app.command()
+def openie(
+    file: Annotated[Path, typer.Argument(help="Sentences, one per line, already tokenised (tokens separated by spaces); - for standard input.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output file (default: standard output).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="spaCy pipeline to use (default as for build).")] = None,
+) -> None:
+    """Open IE: the open (relation; arguments) tuples of each sentence, in CaRB's tabbed format
+    (sentence, confidence, relation, arg1, arg2, ... separated by tabs).
+
+    Example: kg openie ../shared/benchmarks/carb/test.txt -o test.tsv
+    """
+    from kg.nlp import load_model
+    from kg.openie import openie_lines
+    from kg.rdf import write_atomic
+
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        lines = openie_lines(text.splitlines(), load_model(model))
+        if output is None:
+            for line in lines:
+                typer.echo(line)
+        else:
+            write_atomic(output, (line + "\n" for line in lines))
+            typer.echo(f"wrote {output}", err=True)
+    except OSError as exc:
+        raise _fail(KgError(f"{file}: cannot read ({exc.strerror})")) from None
+    except KgError as exc:
+        raise _fail(exc) from None
+
+
 def main() -> None:
     """Entry point of the ``kg`` console script."""
     app()

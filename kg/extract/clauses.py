@@ -38,6 +38,10 @@ NOMINAL_POS = frozenset({"NOUN", "PROPN", "PRON", "ADJ", "NUM", "X"})
 COPULAS = frozenset({"be", "become", "remain", "seem", "appear", "stay"})
 REPORTING_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj"})
 _CLEFT_SUBJECTS = frozenset("it this that these those what which who there".split())
+_OBJECT_CONTROL_PREPS = frozenset("for from of with into against".split())
+# Verb + preposition whose object is the subject of a following infinitive ("called on X to act").
+_PP_CONTROL = frozenset({("call", "on"), ("call", "upon"), ("appeal", "to"), ("rely", "on"), ("count", "on"),
+                         ("wait", "for"), ("press", "for"), ("push", "for"), ("arrange", "for")})
 
 
 @dataclass(frozen=True)
@@ -252,7 +256,17 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         return (agents, "participle") if agents else None
     if dep == "advcl" and verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children) \
             and not any(c.dep_ == "mark" and c.lower_ not in ("in", "as") for c in verb.children) and head.pos_ in ("VERB", "AUX"):
-        # A purpose infinitive shares the subject of its verb: "enrolled at X to study Y" (X studies Y).
+        # A purpose infinitive shares the subject of its verb: "enrolled at X to study Y" (X studies Y);
+        # after "call on X", "wait for X" that object controls: "called on the government to act";
+        # after "from X" the "to" is a preposition the parser misread: "ranging from X to voice Y".
+        if any(p.dep_ == "prep" and p.lower_ == "from" for p in head.children):
+            return None
+        first = verb.left_edge.i
+        for p in head.children:
+            if p.dep_ == "prep" and p.i < first and (head.lemma_.lower(), p.lower_) in _PP_CONTROL:
+                pobj = next((g for g in p.children if g.dep_ == "pobj" and g.right_edge.i + 1 == first), None)
+                if pobj is not None:
+                    return _expand(pobj, "control"), "object-control"
         agents = [Arg(t, "control") for t in _logical_patients_raw(head)] if is_passive(head) else agents_of(head)
         return (agents, "purpose") if agents else None
     if dep in ("acl", "amod") and verb.tag_ == "VBG":
@@ -261,11 +275,11 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         return [Arg(t, "relcl") for t in _relative_antecedent(verb)], "relcl"
     if dep == "pcomp" and head.dep_ == "prep" and verb.tag_ in ("VBG", "VBN") and head.head.pos_ in ("VERB", "AUX"):
         # A gerund under a preposition of a verb takes that verb's subject: "before being appointed",
-        # "was praised for signing"; after "for"/"from" an object controls: "barred X from using".
-        # A passive's "by V-ing" has the implicit agent as subject: "can be clarified by adding".
+        # "was praised for signing"; after these prepositions an object controls: "barred X from
+        # using", "accused X of building". A passive's "by V-ing" has the implicit agent as subject.
         main = head.head
         objs = [c for c in main.children if c.dep_ in ("dobj", "dative")]
-        if objs and head.lower_ in ("for", "from"):
+        if objs and head.lower_ in _OBJECT_CONTROL_PREPS:
             return [a for o in objs for a in _expand(o, "control")], "object-control"
         if is_passive(main) and head.lower_ == "by":
             return None
@@ -466,6 +480,8 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
                 polarity = "negative"
             if head.lower_ == "from" and head.head.lemma_.lower() in m["prohibition"]:
                 weaken("prohibited")
+            if t.tag_ == "VBG" and m["nonfactive"].get(head.head.lemma_.lower()) == "reported":
+                weaken("reported")  # "accused X of building Y": an allegation
             t = head.head
             continue
         if t.dep_ == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head.head.pos_ in ("VERB", "AUX"):
