@@ -101,8 +101,8 @@ class MentionTable:
         self._nominal_cache: dict[int, int | None] = {}
         self._add_ner_names()
         self._add_acronym_definitions()
-        self._propagate_names()
         self._add_capitalised_runs()
+        self._propagate_names()
         self._add_proper_noun_runs()
         self._add_personal_pronouns()
         self._type_by_context()
@@ -279,8 +279,13 @@ class MentionTable:
             patterns.setdefault(words, idx)
             for a in m.aliases:
                 patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
-            if is_a(m.cls, "Person") and len(words) >= 2 and words[-1][:1].isupper() and len(words[-1]) > 2:
-                patterns.setdefault((words[-1],), idx)
+            # A person's surname; also of a name with no type yet ("Jane Q. Doe" NER missed),
+            # unless its last word marks an organisation ("... Collective").
+            untyped = m.cls in ("Entity", "Concept") and words[-1] not in self.lex.suffix_types
+            surname = _surname(doc, m.start, m.end)
+            if (is_a(m.cls, "Person") or untyped) and len(words) > len(surname) and words[-1][:1].isupper() \
+                    and len("".join(surname)) > 2:
+                patterns.setdefault(surname, idx)
         # Names NER found again ("WGA" after "Writers Guild of America (WGA)") link to the first.
         for idx, m in list(self.live()):
             if m.kind != "name" or m.antecedent is not None:
@@ -317,13 +322,16 @@ class MentionTable:
         a run holding two known names is left alone ("Acme CEO Jane Doe")."""
         doc, lex = self.doc, self.lex
         for sent in doc.sents:
-            i = sent.start + 1
+            # A sentence's first word is capitalised anyway: it starts a run only if tagged a name.
+            i = sent.start if doc[sent.start].pos_ == "PROPN" else sent.start + 1
             while i < sent.end:
                 if not _capitalised(doc[i]):
                     i += 1
                     continue
                 j = i
                 while j < sent.end and (_capitalised(doc[j]) or (
+                        doc[j].text in ("-", "–") and not doc[j - 1].whitespace_ and not doc[j].whitespace_
+                        and j + 1 < sent.end and _capitalised(doc[j + 1])) or (
                         doc[j].lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(doc[j + 1])
                         # "Acme and Globex" are two names when the parser coordinates them
                         and not (doc[j].lower_ == "and" and doc[j + 1].dep_ == "conj"))):
@@ -479,6 +487,16 @@ class MentionTable:
             named = next((c for c in tok.rights if c.dep_ == "appos" and c.pos_ == "PROPN"
                           and c.left_edge.i - tok.i <= 2 and all(t.text in ",\"“'‘" for t in tok.doc[tok.i + 1:c.left_edge.i])),
                          None)
+            if named is None and any(c.dep_ in ("det", "poss") for c in tok.children) and (
+                    lemma in lex.head_types or lemma in lex.role_types):
+                # "whose thriller The Salt Road", "the studio Acme Films": a name right after
+                # a determined type noun names it, whatever the parse says.
+                k = tok.i + 1
+                while k < len(tok.doc) and tok.doc[k].text in ("\"", "“", "'", "‘", "The", "A"):
+                    k += 1
+                follow = self.name_at(k) if k < len(tok.doc) else None
+                if follow is not None and self.spans[follow].start in (tok.i + 1, k):
+                    return follow
             if named is not None:
                 return self._resolve_token(named, depth + 1)
             # Naming participle: "a non-profit called the Open Image Project" — the name.
@@ -684,6 +702,14 @@ def _name_compound(tok: Token, table: MentionTable) -> Token | None:
 
 
 _NAME_JOINERS = frozenset({"of", "and", "&", "for", "the", "de", "la", "von", "van"})
+
+
+def _surname(doc: Doc, start: int, end: int) -> tuple[str, ...]:
+    """The last word of a name as tokens, hyphenated parts included ("Ashby-Kerr")."""
+    k = end - 1
+    while k - 2 >= start and doc[k - 1].text in ("-", "–") and not doc[k - 2].whitespace_ and not doc[k - 1].whitespace_:
+        k -= 2
+    return tuple(t.text for t in doc[k:end])
 
 
 def _capitalised(tok: Token) -> bool:
