@@ -127,6 +127,22 @@ class Lexicon:
             f = self.frames.get((pos, lemma, noun, "*"))
         return f
 
+    def light_nouns(self, lemma: str) -> frozenset[str]:
+        """Object nouns that make a light-verb construction with verb ``lemma`` ("give" → {"permission"})."""
+        return self._light.get(lemma, frozenset())
+
+    @property
+    def _light(self) -> dict[str, frozenset[str]]:
+        cached = self.__dict__.get("_light_cache")
+        if cached is None:
+            out: dict[str, set[str]] = {}
+            for pos, lemma, noun, _ in self.frames:
+                if pos == "VERB" and noun is not None:
+                    out.setdefault(lemma, set()).add(noun)
+            cached = {k: frozenset(v) for k, v in out.items()}
+            object.__setattr__(self, "_light_cache", cached)
+        return cached
+
     def has_frames(self, pos: str, lemma: str) -> bool:
         return lemma in self.frame_lemmas.get(pos, frozenset())
 

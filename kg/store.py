@@ -138,6 +138,8 @@ _M_STATE = f"<{_META}state>"
 _M_RULES = f"<{_META}rules>"
 _M_ONTOLOGY = f"<{_META}ontologyDigest>"
 _M_VERSION = f"<{_META}formatVersion>"
+_M_TRIPLES = f"<{_META}mergeCount>"
+_M_INFERRED = f"<{_META}inferredCount>"
 _FORMAT_VERSION = "1"
 _STORE_NODE = f"<{_META}store>"
 
@@ -147,6 +149,7 @@ _SUBPROP = str(RDFS.subPropertyOf)
 _DOMAIN = str(RDFS.domain)
 _RANGE = str(RDFS.range)
 _XSD_STRING = str(XSD.string)
+_SCHEMA_PREDICATES = frozenset({_SUBCLASS, _SUBPROP, _DOMAIN, _RANGE})
 _DEFAULT = ox.DefaultGraph()
 _INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
 _META_G = ox.NamedNode(str(META_GRAPH))
@@ -222,6 +225,17 @@ def to_ox(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     >>> to_ox(Literal("grève", lang="fr")).language
     'fr'
     """
+    kind = type(term)
+    if kind is URIRef:  # the common case first, without isinstance chains
+        try:
+            return _named(str(term))
+        except ValueError as exc:
+            raise ValueError(f"invalid IRI <{term}>: {exc}") from None
+    if kind is Literal and not term.language:
+        dt = term.datatype
+        if dt is None or dt == XSD.string:
+            return ox.Literal(str(term))
+        return ox.Literal(str(term), datatype=_named(str(dt)))
     if isinstance(term, URIRef):
         try:
             return _named(str(term))
@@ -669,38 +683,89 @@ class SyncReport:
         )
 
 
-class _Graphs(dict):
-    """graph IRI -> {triple (pyoxigraph terms) -> None}: insertion-ordered sets of triples."""
+_ESCAPE = str.maketrans({"\\": "\\\\", "\n": "\\n", '"': '\\"'})
+
+
+def _key(term: Any) -> str:
+    """A string that identifies an RDF term, equal for equal rdflib and pyoxigraph terms; used for
+    graph digests without converting terms first. (f-strings, because ``"<" + uriref`` would call
+    rdflib's ``URIRef.__radd__`` and build a URIRef.)"""
+    kind = type(term)
+    if kind is URIRef:
+        return f"<{term}"
+    if kind is ox.NamedNode:
+        return f"<{term.value}"
+    if kind is Literal:
+        text = str.translate(term, _ESCAPE)
+        if term.language:
+            return f'"{text}"@{term.language.lower()}'
+        dt = term.datatype
+        return f'"{text}"' if dt is None or dt == XSD.string else f'"{text}"^^{dt}'
+    if kind is ox.Literal:
+        text = term.value.translate(_ESCAPE)
+        if term.language:
+            return f'"{text}"@{term.language.lower()}'
+        dt = term.datatype.value
+        return f'"{text}"' if dt == _XSD_STRING else f'"{text}"^^{dt}'
+    if kind is BNode:
+        return f"_:{term}"
+    if kind is ox.BlankNode:
+        return f"_:{term.value}"
+    return _key(from_ox(to_ox(term)))  # subclasses of rdflib terms
+
+
+class _Input:
+    """Quads to write, grouped by graph: raw terms, a digest per graph (computed from the raw
+    terms), and pyoxigraph triples converted only for the graphs that are written."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, list[tuple]] = {}
+        self._converted: dict[str, dict[tuple, None]] = {}
+
+    def add_all(self, quads: Iterable[tuple]) -> _Input:
+        current_key: Any = object()
+        current: list | None = None
+        for quad in quads:
+            if isinstance(quad, ox.Quad):
+                s, p, o, g = quad.subject, quad.predicate, quad.object, quad.graph_name
+            else:
+                s, p, o, g = quad
+            if g is not current_key:
+                current_key = g
+                current = self.raw.setdefault(self.graph_key(g), [])
+            current.append((s, p, o))  # type: ignore[union-attr]
+        return self
 
     @staticmethod
-    def digest(triples: Iterable[tuple]) -> str:
-        h = hashlib.sha256()
-        for line in sorted(_line(t) for t in triples):
-            h.update(line.encode("utf-8", "surrogatepass"))
-            h.update(b"\n")
-        return h.hexdigest()
+    def graph_key(g: Any) -> str:
+        gname = _graph_to_ox(g)
+        if isinstance(gname, ox.DefaultGraph):
+            raise ValueError("the store holds named graphs only: got a quad in the default graph")
+        key = _stored(gname).value
+        if key in SYSTEM_GRAPHS:
+            raise ValueError(f"<{key}> is a graph the store manages itself")
+        return key
 
+    def __contains__(self, g: object) -> bool:
+        return g in self.raw
 
-def _group(quads: Iterable[tuple]) -> _Graphs:
-    graphs = _Graphs()
-    current_key: Any = object()
-    current: dict | None = None
-    for quad in quads:
-        if isinstance(quad, ox.Quad):
-            s, p, o, g = quad.subject, quad.predicate, quad.object, quad.graph_name
-        else:
-            s, p, o, g = quad
-        if g is not current_key:
-            current_key = g
-            gname = _graph_to_ox(g)
-            if isinstance(gname, ox.DefaultGraph):
-                raise ValueError("the store holds named graphs only: got a quad in the default graph")
-            key = _skolem(gname).value
-            if key in SYSTEM_GRAPHS:
-                raise ValueError(f"<{key}> is a graph the store manages itself")
-            current = graphs.setdefault(key, {})
-        current[(_stored(to_ox(s)), to_ox(p), _stored(to_ox(o)))] = None  # type: ignore[index]
-    return graphs
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def digest(self, g: str) -> str:
+        lines = {f"{_key(s)} {_key(p)} {_key(o)}" for s, p, o in self.raw[g]}
+        return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def triples(self, g: str) -> dict[tuple, None]:
+        """The graph's distinct triples as the store will hold them (pyoxigraph terms)."""
+        out = self._converted.get(g)
+        if out is None:
+            out = {(_stored(to_ox(s)), to_ox(p), _stored(to_ox(o))): None for s, p, o in self.raw[g]}
+            self._converted[g] = out
+        return out
 
 
 def _directory_fingerprint(path: Path) -> tuple:
@@ -886,6 +951,10 @@ class GraphStore:
                 out[(subj, "count")] = q.object.value
             elif pred == _M_VERSION:
                 out[(subj, "version")] = q.object.value
+            elif pred == _M_TRIPLES:
+                out[(subj, "triples")] = q.object.value
+            elif pred == _M_INFERRED:
+                out[(subj, "inferred")] = q.object.value
         return out
 
     def _digests(self) -> dict[str, tuple[str, int]]:
@@ -907,7 +976,16 @@ class GraphStore:
 
     def __len__(self) -> int:
         """Number of distinct triples in the dataset (the merge of the user graphs)."""
-        return self._count(_DEFAULT)
+        return self._sizes()[0]
+
+    def _sizes(self) -> tuple[int, int]:
+        """(triples in the merge view, triples in the inferred graph), from the bookkeeping kept
+        by every write (counted when it is missing, e.g. in a store kg did not build)."""
+        meta = self._meta_store_triples()
+        try:
+            return int(meta[("store", "triples")]), int(meta[("store", "inferred")])
+        except (KeyError, ValueError):
+            return self._count(_DEFAULT), self._count(_INFERRED)
 
     def _count(self, graph: Any) -> int:
         res = self.store.query(
@@ -922,9 +1000,9 @@ class GraphStore:
             "path": str(self.path) if self.path else None,
             "state": self.state,
             "graphs": len(self._user_graph_nodes()),
-            "triples": len(self),
+            "triples": self._sizes()[0],
             "quads": sum(c for _, c in digests.values()),
-            "inferred": self._count(_INFERRED),
+            "inferred": self._sizes()[1],
             "rules": list(self.rules),
         }
 
@@ -1075,8 +1153,9 @@ class GraphStore:
         """Make the store hold exactly the dataset ``quads``, rewriting only graphs that changed.
 
         Quads are grouped by graph; a digest of each graph is compared with the one stored at the
-        last write; changed graphs are replaced and, with ``prune``, graphs missing from
-        ``quads`` are removed. The merge view and the inferred graph follow.
+        last write; changed graphs get their new content (only the triples that differ are
+        written) and, with ``prune``, graphs missing from ``quads`` are removed. The merge view
+        and the inferred graph follow, in the same transaction.
 
         Parameters
         ----------
@@ -1085,8 +1164,8 @@ class GraphStore:
         prune
             Remove user graphs that ``quads`` does not mention.
         rebuild
-            Clear the store and bulk-load everything (also chosen automatically for a new store
-            or when most of the store changes).
+            Clear the store and bulk-load everything (chosen automatically for a new store, or
+            when the triples to change outnumber half the store).
 
         Examples
         --------
@@ -1102,27 +1181,27 @@ class GraphStore:
         """
         started = time.perf_counter()
         self._check_writable()
-        incoming = _group(quads)
+        incoming = _Input().add_all(quads)
         with self._lock:
             stored = self._digests()
-            wanted = {g: _Graphs.digest(triples) for g, triples in incoming.items()}
-            changes: dict[str, dict | None] = {
-                g: incoming[g] for g, d in wanted.items() if stored.get(g, ("",))[0] != d
-            }
+            wanted = {g: incoming.digest(g) for g in incoming}
+            changed = [g for g, d in wanted.items() if stored.get(g, ("",))[0] != d]
+            removed = []
             if prune:
-                for g in set(stored) | {n.value for n in self._user_graph_nodes()}:
-                    if g not in incoming:
-                        changes[g] = None
-            fresh = not self._user_graph_nodes() or self.state in ("loading", "empty")
-            total = sum(c for _, c in stored.values())
-            delta = sum(stored.get(g, ("", 0))[1] + len(t or ()) for g, t in changes.items())
-            big = delta > _REBUILD_MIN_QUADS and delta > total // 2
+                removed = sorted((set(stored) | {n.value for n in self._user_graph_nodes()}) - set(incoming.raw))
             if not incoming and not self._has_data():
                 return SyncReport(mode="noop", seconds=time.perf_counter() - started)
-            if fresh or (prune and (rebuild or big)):
+            fresh = not self._user_graph_nodes() or self.state in ("loading", "empty")
+            if fresh or (prune and rebuild):
                 return self._bulk(incoming, wanted, stored, started)
-            unchanged = sum(1 for g in incoming if g not in changes)
-            return self._transaction(changes, wanted, stored, unchanged, started)
+            changes: dict[str, dict | None] = {g: incoming.triples(g) for g in changed}
+            changes.update({g: None for g in removed})
+            diffs = self._diffs(changes)
+            delta = sum(len(d) + len(a) for d, a in diffs.values())
+            total = sum(c for _, c in stored.values())
+            if prune and delta > _REBUILD_MIN_QUADS and delta > total // 2:
+                return self._bulk(incoming, wanted, stored, started)
+            return self._transaction(changes, wanted, stored, len(incoming) - len(changed), started, diffs=diffs)
 
     def replace_graphs(self, graphs: Mapping[Any, Iterable[tuple] | None]) -> SyncReport:
         """Replace the content of each named graph given (``None`` or empty: remove it), in one
@@ -1138,26 +1217,24 @@ class GraphStore:
         """
         started = time.perf_counter()
         self._check_writable()
-        changes: dict[str, dict | None] = {}
-        wanted: dict[str, str] = {}
+        incoming = _Input()
+        names = []
         for g, triples in graphs.items():
-            quads = ((*t, g) for t in (triples or ()))
-            grouped = _group(quads)
-            key = _skolem(_graph_to_ox(g)).value
-            if key in SYSTEM_GRAPHS:
-                raise ValueError(f"<{key}> is a graph the store manages itself")
-            content = grouped.get(key)
-            changes[key] = content or None
-            if content:
-                wanted[key] = _Graphs.digest(content)
+            key = _Input.graph_key(g)
+            names.append(key)
+            incoming.add_all((*t, g) for t in (triples or ()))
         with self._lock:
             stored = self._digests()
-            changes = {
-                g: c for g, c in changes.items()
-                if (c is None and (g in stored or _named(g) in self._user_graph_nodes()))
-                or (c is not None and stored.get(g, ("",))[0] != wanted[g])
-            }
-            return self._transaction(changes, wanted, stored, len(graphs) - len(changes), started)
+            present = {n.value for n in self._user_graph_nodes()}
+            wanted = {g: incoming.digest(g) for g in incoming}
+            changes: dict[str, dict | None] = {}
+            for g in names:
+                if g in incoming:
+                    if stored.get(g, ("",))[0] != wanted[g]:
+                        changes[g] = incoming.triples(g)
+                elif g in stored or g in present:
+                    changes[g] = None
+            return self._transaction(changes, wanted, stored, len(names) - len(changes), started)
 
     def remove_graph(self, graph: str | URIRef) -> bool:
         """Drop one named graph (and what only it contributed to the merge and the inferences).
@@ -1185,8 +1262,9 @@ class GraphStore:
     def materialize_inferences(self, rules: Iterable[str] | None = None) -> int:
         """Recompute the inferred graph (optionally with other ``rules``); returns its size.
 
-        Writes keep it up to date on their own; call this after editing the ontology or to switch
-        rules (e.g. ``("subclass", "subproperty", "domain", "range")``).
+        Writes keep it up to date on their own (and recompute it when the ontology file
+        changed); call this to switch rules, e.g. ``("subclass", "subproperty", "domain",
+        "range")``; the store remembers them.
         """
         self._check_writable()
         if rules is not None:
@@ -1201,19 +1279,18 @@ class GraphStore:
             report = self._transaction({}, {}, stored, len(stored), started, force_inference=True)
         return report.inferred
 
-    # .................................................................. write paths
+    # .................................................................. inference
 
-    def _entailments(self, schema: _Schema, merge: Iterable[tuple], ontology: tuple[tuple, ...]) -> set[tuple]:
-        """Everything the rules derive from ``merge`` (not yet minus the merge itself)."""
+    def _entailments(
+        self, schema: _Schema, merge: Iterable[tuple], ontology: tuple[tuple, ...] = (), *, axioms: bool = True
+    ) -> set[tuple]:
+        """Everything the rules derive from the triples ``merge`` (not yet minus ``merge``), plus
+        the ontology and the transitive closure of its hierarchy when ``axioms``."""
         rules = set(self.rules)
-        out: set[tuple] = set(ontology)
+        out: set[tuple] = set()
+        if axioms:
+            out.update(self._axioms(schema, ontology))
         cls_sup, prop_sup = schema.classes, schema.props
-        for sub, sups in cls_sup.items():  # rdfs11 (transitivity of subClassOf)
-            for sup in sups:
-                out.add((_named(sub), _named(_SUBCLASS), _named(sup)))
-        for sub, sups in prop_sup.items():  # rdfs5
-            for sup in sups:
-                out.add((_named(sub), _named(_SUBPROP), _named(sup)))
         use_sc = "subclass" in rules
         use_sp = "subproperty" in rules
         use_dom = "domain" in rules and schema.domain
@@ -1227,15 +1304,15 @@ class GraphStore:
                     out.add((node, rdf_type, _named(sup)))
 
         for s, p, o in merge:
-            pv = p.value
             if p == rdf_type:
                 if use_sc and isinstance(o, ox.NamedNode):
                     for sup in cls_sup.get(o.value, ()):
                         out.add((s, rdf_type, _named(sup)))
                 continue
-            sups = prop_sup.get(pv, ()) if use_sp else ()
-            for sup in sups:
-                out.add((s, _named(sup), o))
+            pv = p.value
+            if use_sp:
+                for sup in prop_sup.get(pv, ()):
+                    out.add((s, _named(sup), o))
             if use_dom or use_rng:
                 for q in (pv, *prop_sup.get(pv, ())):
                     if use_dom:
@@ -1244,6 +1321,17 @@ class GraphStore:
                     if use_rng and not isinstance(o, ox.Literal):
                         for cls in schema.range.get(q, ()):
                             types(o, cls)
+        return out
+
+    @staticmethod
+    def _axioms(schema: _Schema, ontology: tuple[tuple, ...]) -> set[tuple]:
+        out = set(ontology)
+        for sub, sups in schema.classes.items():  # rdfs11: subClassOf is transitive
+            for sup in sups:
+                out.add((_named(sub), _named(_SUBCLASS), _named(sup)))
+        for sub, sups in schema.props.items():  # rdfs5: subPropertyOf is transitive
+            for sup in sups:
+                out.add((_named(sub), _named(_SUBPROP), _named(sup)))
         return out
 
     def _scanned(self, schema: _Schema) -> tuple[set[str], set[str]]:
@@ -1280,21 +1368,101 @@ class GraphStore:
 
     def _schema_triples_in_merge(self) -> list[tuple]:
         out = []
-        for p in (_SUBCLASS, _SUBPROP, _DOMAIN, _RANGE):
-            out += [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(None, _named(p), None, _DEFAULT)]
+        for p in _SCHEMA_PREDICATES:
+            out += [(q.subject, q.predicate, q.object)
+                    for q in self.store.quads_for_pattern(None, _named(p), None, _DEFAULT)]
         return out
 
-    def _meta_lines(self, digests: Mapping[str, tuple[str, int]], state: str, ontology_digest: str) -> list[str]:
+    def _inference_delta_full(
+        self, schema: _Schema, ontology: tuple[tuple, ...], merge_del: Mapping[tuple, None], merge_add: Mapping[tuple, None]
+    ) -> tuple[list[tuple], list[tuple], int]:
+        """(to delete from, to add to, size of) the inferred graph, recomputed from the whole
+        merge view after the change: used when the schema, the ontology or the rules change."""
+        st = self.store
+        classes, predicates = self._scanned(schema)
+        relevant = self._relevant_merge(classes, predicates)
+        for t in merge_del:
+            relevant.pop(t, None)
+        relevant.update(merge_add)
+        entailed = set()
+        for t in self._entailments(schema, relevant, ontology):
+            # `relevant` holds the part of the new merge view that derived triples can fall in;
+            # the rest (ontology axioms and the like, a few hundred) is looked up one by one.
+            if (t[1] == _RDF_TYPE and t[2].value in classes) or t[1].value in predicates:
+                if t not in relevant:
+                    entailed.add(t)
+            elif t not in merge_add and not self._in_merge(t, merge_del):
+                entailed.add(t)
+        now = {(q.subject, q.predicate, q.object) for q in st.quads_for_pattern(None, None, None, _INFERRED)}
+        return [t for t in now if t not in entailed], [t for t in entailed if t not in now], len(entailed)
+
+    def _inference_delta_local(
+        self, schema: _Schema, ontology: tuple[tuple, ...], merge_del: Mapping[tuple, None], merge_add: Mapping[tuple, None]
+    ) -> tuple[list[tuple], list[tuple]]:
+        """(to delete, to add) in the inferred graph, recomputed only for the nodes whose triples
+        changed. Entailments are partitioned by subject: a node's depend on the triples it is the
+        subject of (and, with rdfs:range, the object of)."""
+        st = self.store
+        use_range = "range" in self.rules and schema.range
+        affected: set[Any] = set()
+        for t in (*merge_del, *merge_add):
+            affected.add(t[0])
+            if use_range and not isinstance(t[2], ox.Literal):
+                affected.add(t[2])
+        axioms: dict[Any, set[tuple]] = {}
+        for t in self._axioms(schema, ontology):
+            axioms.setdefault(t[0], set()).add(t)
+        inf_del: list[tuple] = []
+        inf_add: list[tuple] = []
+        for node in affected:
+            as_subject = {(q.subject, q.predicate, q.object) for q in st.quads_for_pattern(node, None, None, _DEFAULT)}
+            as_subject.difference_update(merge_del)
+            as_subject.update(t for t in merge_add if t[0] == node)
+            base = set(as_subject)
+            if use_range:
+                base.update((q.subject, q.predicate, q.object) for q in st.quads_for_pattern(None, None, node, _DEFAULT))
+                base.difference_update(merge_del)
+                base.update(t for t in merge_add if t[2] == node)
+            derived = {t for t in self._entailments(schema, base, axioms=False) if t[0] == node}
+            derived |= axioms.get(node, set())
+            derived -= as_subject
+            now = {(q.subject, q.predicate, q.object) for q in st.quads_for_pattern(node, None, None, _INFERRED)}
+            inf_del += [t for t in now if t not in derived]
+            inf_add += [t for t in derived if t not in now]
+        return inf_del, inf_add
+
+    # .................................................................. write paths
+
+    def _meta_lines(
+        self, digests: Mapping[str, tuple[str, int]], state: str, ontology_digest: str, triples: int, inferred: int
+    ) -> list[str]:
         lines = [
             f"{_STORE_NODE} {_M_VERSION} {ox.Literal(_FORMAT_VERSION)}",
             f"{_STORE_NODE} {_M_STATE} {ox.Literal(state)}",
             f"{_STORE_NODE} {_M_RULES} {ox.Literal(' '.join(self.rules))}",
             f"{_STORE_NODE} {_M_ONTOLOGY} {ox.Literal(ontology_digest)}",
+            f"{_STORE_NODE} {_M_TRIPLES} {ox.Literal(str(triples))}",
+            f"{_STORE_NODE} {_M_INFERRED} {ox.Literal(str(inferred))}",
         ]
         for g, (d, n) in digests.items():
             lines.append(f"{_named(g)} {_M_DIGEST} {ox.Literal(d)}")
             lines.append(f"{_named(g)} {_M_COUNT} {ox.Literal(str(n))}")
         return lines
+
+    def _diffs(self, changes: Mapping[str, dict | None]) -> dict[str, tuple[dict, dict]]:
+        """graph -> (triples to delete, triples to insert) to give each changed graph its new content."""
+        out = {}
+        for g, new in changes.items():
+            old = self._read_graph(g)
+            new = new or {}
+            out[g] = ({t: None for t in old if t not in new}, {t: None for t in new if t not in old})
+        return out
+
+    def _in_merge(self, t: tuple, merge_del: Mapping[tuple, None]) -> bool:
+        """Whether the merge view, once ``merge_del`` is removed, holds ``t``."""
+        if t in merge_del:
+            return False
+        return ox.Quad(t[0], t[1], t[2], _DEFAULT) in self.store
 
     def _transaction(
         self,
@@ -1305,7 +1473,10 @@ class GraphStore:
         started: float,
         *,
         force_inference: bool = False,
+        diffs: Mapping[str, tuple[dict, dict]] | None = None,
     ) -> SyncReport:
+        """Apply ``changes`` (graph -> new triples, None: remove) as one SPARQL Update, with the
+        merge view, the inferred graph and the bookkeeping that follow from them."""
         ontology_digest = _ontology_for(self.ontology)[1]
         meta_now = self._meta_store_triples()
         settings_changed = (
@@ -1313,22 +1484,18 @@ class GraphStore:
             or meta_now.get(("store", "ontology")) != ontology_digest
         )
         if not changes and not settings_changed and not force_inference:
-            return SyncReport(unchanged=unchanged, triples=len(self), mode="noop",
-                              seconds=time.perf_counter() - started)
+            triples, inferred = self._sizes()
+            return SyncReport(unchanged=unchanged, triples=triples, inferred=inferred,
+                              mode="noop", seconds=time.perf_counter() - started)
         st = self.store
-        graph_del: dict[str, dict[tuple, None]] = {}
-        graph_add: dict[str, dict[tuple, None]] = {}
-        for g, new in changes.items():
-            old = self._read_graph(g)
-            new = new or {}
-            graph_del[g] = {t: None for t in old if t not in new}
-            graph_add[g] = {t: None for t in new if t not in old}
+        if diffs is None:
+            diffs = self._diffs(changes)
         # --- merge view: a triple leaves it when no user graph holds it any more
         add_all: dict[tuple, None] = {}
-        for added in graph_add.values():
+        for _, added in diffs.values():
             add_all.update(added)
         merge_del: dict[tuple, None] = {}
-        for g, deleted in graph_del.items():
+        for g, (deleted, _) in diffs.items():
             for t in deleted:
                 if t in add_all or t in merge_del:
                     continue
@@ -1336,34 +1503,22 @@ class GraphStore:
                     q.graph_name.value for q in st.quads_for_pattern(t[0], t[1], t[2], None)
                     if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name.value not in SYSTEM_GRAPHS
                 }
-                holders -= {h for h in holders if h in graph_del and t in graph_del[h]}
+                holders = {h for h in holders if not (h in diffs and t in diffs[h][0])}
                 if not holders:
                     merge_del[t] = None
-        merge_add = {t: None for t in add_all if next(iter(st.quads_for_pattern(*t, _DEFAULT)), None) is None}
-        # --- inferred graph: recomputed from the new merge view, written as a difference
+        merge_add = {t: None for t in add_all if ox.Quad(t[0], t[1], t[2], _DEFAULT) not in st}
+        # --- inferred graph
+        schema_delta = any(t[1].value in _SCHEMA_PREDICATES for t in (*merge_del, *merge_add))
         data_schema = [t for t in self._schema_triples_in_merge() if t not in merge_del]
-        data_schema += [t for t in merge_add if t[1].value in (_SUBCLASS, _SUBPROP, _DOMAIN, _RANGE)]
+        data_schema += [t for t in merge_add if t[1].value in _SCHEMA_PREDICATES]
         schema, ontology, _ = self._schema_for(data_schema)
-        classes, predicates = self._scanned(schema)
-        relevant = self._relevant_merge(classes, predicates)
-        for t in merge_del:
-            relevant.pop(t, None)
-        relevant.update(merge_add)
-        entailed_all = self._entailments(schema, relevant, ontology)
-        # `relevant` is the part of the new merge view that derived triples can fall in; the rest
-        # (ontology axioms and the like, a few hundred) is looked up one by one.
-        entailed = set()
-        for t in entailed_all:
-            if t[1] == _RDF_TYPE and t[2].value in classes or t[1].value in predicates:
-                if t not in relevant:
-                    entailed.add(t)
-            elif not (t in merge_add or self._in_merge(t, merge_del)):
-                entailed.add(t)
-        inferred_now = {
-            (q.subject, q.predicate, q.object): None for q in st.quads_for_pattern(None, None, None, _INFERRED)
-        }
-        inf_del = [t for t in inferred_now if t not in entailed]
-        inf_add = [t for t in entailed if t not in inferred_now]
+        triples_before, inferred_before = self._sizes()
+        if settings_changed or force_inference or schema_delta or meta_now.get(("store", "state")) != "ok":
+            inf_del, inf_add, inferred = self._inference_delta_full(schema, ontology, merge_del, merge_add)
+        else:
+            inf_del, inf_add = self._inference_delta_local(schema, ontology, merge_del, merge_add)
+            inferred = inferred_before - len(inf_del) + len(inf_add)
+        triples = triples_before - len(merge_del) + len(merge_add)
         # --- bookkeeping
         digests = dict(stored)
         added, replaced, removed = [], [], []
@@ -1375,31 +1530,35 @@ class GraphStore:
                 removed.append(g)
                 digests.pop(g, None)
         old_meta = [_line((q.subject, q.predicate, q.object)) for q in st.quads_for_pattern(None, None, None, _META_G)]
-        new_meta = self._meta_lines(digests, "ok", ontology_digest)
+        new_meta = self._meta_lines(digests, "ok", ontology_digest, triples, inferred)
         old_set, new_set = set(old_meta), set(new_meta)
         meta_del = [line for line in old_meta if line not in new_set]
         meta_add = [line for line in new_meta if line not in old_set]
         # --- one transaction
         deletes: list[str] = []
         inserts: list[str] = []
-        for g, ts in graph_del.items():
-            if ts:
-                deletes.append(f"GRAPH {_named(g)} {{\n" + " .\n".join(map(_line, ts)) + " .\n}")
+
+        def block(graph: Any, lines: Iterable[str]) -> str:
+            body = " .\n".join(lines) + " ."
+            return body if graph is None else f"GRAPH {graph} {{\n{body}\n}}"
+
+        for g, (deleted, added_triples) in diffs.items():
+            if deleted:
+                deletes.append(block(_named(g), map(_line, deleted)))
+            if added_triples:
+                inserts.append(block(_named(g), map(_line, added_triples)))
         if merge_del:
-            deletes.append(" .\n".join(map(_line, merge_del)) + " .")
-        if inf_del:
-            deletes.append(f"GRAPH {_INFERRED} {{\n" + " .\n".join(map(_line, inf_del)) + " .\n}")
-        if meta_del:
-            deletes.append(f"GRAPH {_META_G} {{\n" + " .\n".join(meta_del) + " .\n}")
-        for g, ts in graph_add.items():
-            if ts:
-                inserts.append(f"GRAPH {_named(g)} {{\n" + " .\n".join(map(_line, ts)) + " .\n}")
+            deletes.append(block(None, map(_line, merge_del)))
         if merge_add:
-            inserts.append(" .\n".join(map(_line, merge_add)) + " .")
+            inserts.append(block(None, map(_line, merge_add)))
+        if inf_del:
+            deletes.append(block(_INFERRED, map(_line, inf_del)))
         if inf_add:
-            inserts.append(f"GRAPH {_INFERRED} {{\n" + " .\n".join(map(_line, inf_add)) + " .\n}")
+            inserts.append(block(_INFERRED, map(_line, inf_add)))
+        if meta_del:
+            deletes.append(block(_META_G, meta_del))
         if meta_add:
-            inserts.append(f"GRAPH {_META_G} {{\n" + " .\n".join(meta_add) + " .\n}")
+            inserts.append(block(_META_G, meta_add))
         ops = []
         if deletes:
             ops.append("DELETE DATA {\n" + "\n".join(deletes) + "\n}")
@@ -1413,20 +1572,12 @@ class GraphStore:
         self._user_graphs = None
         return SyncReport(
             tuple(sorted(added)), tuple(sorted(replaced)), tuple(sorted(removed)), unchanged,
-            triples=len(self), inferred=len(inferred_now) - len(inf_del) + len(inf_add),
-            mode="transaction", seconds=time.perf_counter() - started,
+            triples=triples, inferred=inferred, mode="transaction", seconds=time.perf_counter() - started,
         )
-
-    def _in_merge(self, t: tuple, merge_del: Mapping[tuple, None]) -> bool:
-        """Whether the merge view (after removing ``merge_del``) holds ``t``: derived triples
-        whose predicate the rules do not scan (e.g. axioms) are checked one by one."""
-        if t in merge_del:
-            return False
-        return next(iter(self.store.quads_for_pattern(t[0], t[1], t[2], _DEFAULT)), None) is not None
 
     def _bulk(
         self,
-        incoming: _Graphs,
+        incoming: _Input,
         wanted: Mapping[str, str],
         stored: Mapping[str, tuple[str, int]],
         started: float,
@@ -1439,18 +1590,17 @@ class GraphStore:
         st.update(f"INSERT DATA {{ GRAPH {_META_G} {{ {_STORE_NODE} {_M_STATE} \"loading\" }} }}")
         self.state = "loading"
         merge: dict[tuple, None] = {}
-        for triples in incoming.values():
-            merge.update(triples)
-        data_schema = [t for t in merge if t[1].value in (_SUBCLASS, _SUBPROP, _DOMAIN, _RANGE)]
+        for g in incoming:
+            merge.update(incoming.triples(g))
+        data_schema = [t for t in merge if t[1].value in _SCHEMA_PREDICATES]
         schema, ontology, _ = self._schema_for(data_schema)
-        entailed = self._entailments(schema, merge, ontology)
-        entailed = [t for t in entailed if t not in merge]
+        entailed = [t for t in self._entailments(schema, merge, ontology) if t not in merge]
 
         def chunks() -> Iterator[bytes]:
             buf: list[str] = []
-            for g, triples in incoming.items():
+            for g in incoming:
                 gname = f" {_named(g)} .\n"
-                buf.extend(_line(t) + gname for t in triples)
+                buf.extend(_line(t) + gname for t in incoming.triples(g))
                 if len(buf) > 50_000:
                     yield "".join(buf).encode("utf-8")
                     buf.clear()
@@ -1466,8 +1616,8 @@ class GraphStore:
             st.bulk_load(input=_ChunkReader(chunks()), format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"cannot load into the store {self.path}: {one_line(exc)}") from None
-        digests = {g: (wanted[g], len(t)) for g, t in incoming.items()}
-        meta = self._meta_lines(digests, "ok", ontology_digest)
+        digests = {g: (wanted[g], len(incoming.triples(g))) for g in incoming}
+        meta = self._meta_lines(digests, "ok", ontology_digest, len(merge), len(entailed))
         self._write(
             f"DELETE DATA {{ GRAPH {_META_G} {{ {_STORE_NODE} {_M_STATE} \"loading\" }} }} ;\n"
             f"INSERT DATA {{ GRAPH {_META_G} {{\n" + " .\n".join(meta) + " .\n} }"
@@ -1618,20 +1768,20 @@ class _ChunkReader(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
-        self._buf = b""
+        self._buf = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        while not self._buf:
+        while not len(self._buf):
             try:
-                self._buf = next(self._chunks)
+                self._buf = memoryview(next(self._chunks))
             except StopIteration:
                 return 0
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
+        self._buf = self._buf[n:]  # a view: no copy
         return n
 
 

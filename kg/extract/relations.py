@@ -172,7 +172,7 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
     # Light verbs: the object noun carries the meaning ("gave permission for X", "took part in Y").
     for pat in patients:
         noun = pat.token.lemma_.lower()
-        if not any(k[1] == lemma and k[2] == noun for k in lex.frames):
+        if noun not in lex.light_nouns(lemma):
             continue
         objects = _noun_preps(pat.token) + list(clause.preps) + _for_clause_subjects(clause.verb)
         for prep, arg in objects:
