@@ -33,7 +33,7 @@ MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
 MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
-NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source"})
+NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,7 @@ class Lexicon:
     group_nouns: frozenset[str]
     not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
     source_nouns: frozenset[str]  # "a threat from X": X is the referent
+    measure_nouns: frozenset[str]  # "jobs", "percent": counted, they are amounts
     selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes and/or "name"
     roles: dict[str, str]  # role noun (optionally "modifier noun") → predicate person → organisation
 
@@ -236,6 +237,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         group_nouns=frozenset(nouns["group"]),
         not_entities=frozenset(nouns["not-entity"]),
         source_nouns=frozenset(nouns["source"]),
+        measure_nouns=frozenset(nouns["measure"]),
         selection=selection,
         roles=roles,
     )

@@ -62,10 +62,10 @@ def _is_quantity(doc: Doc, head: int, lex: Lexicon) -> bool:
     Counted people or organisations ("represents 3,000 artists") stay entities.
     """
     tok = doc[head]
-    if tok.lemma_.lower() in lex.role_types or tok.lemma_.lower() in ("people", "member", "company", "studio"):
-        return False
-    return tok.like_num or any(c.dep_ in ("nummod", "quantmod") and c.like_num for c in tok.children) or tok.ent_type_ in (
-        "MONEY", "PERCENT", "QUANTITY", "CARDINAL")
+    if tok.like_num or tok.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL"):
+        return True
+    counted = any(c.dep_ in ("nummod", "quantmod") and c.like_num for c in tok.children)
+    return counted and tok.lemma_.lower() in lex.measure_nouns
 
 
 _AUTHORING_VERBS = frozenset("file issue publish release write sign send submit pen draft circulate".split())
@@ -136,8 +136,9 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
             o = table.for_token(c.object)
             if s is None or o is None or s == o:
                 continue
-            # Measure phrases as objects are amounts ("supports 2.3 million jobs"), not entities.
-            if table.spans[o].kind == "nominal" and _is_quantity(doc, table.spans[o].head, lex):
+            # Measure phrases are amounts ("supports 2.3 million jobs", "25 percent of the
+            # money"), not entities — as objects or subjects.
+            if any(table.spans[x].kind == "nominal" and _is_quantity(doc, table.spans[x].head, lex) for x in (s, o)):
                 continue
             found.append((si, c, s, o))
     found += list(_through_groups(found, lex))
@@ -149,6 +150,9 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
         # What a clause says is only worth a fact about a named or known thing ("argued that the
         # deal falls under fair use" → fair use; not "... trained on publicly available data").
         if c.rule == "clause-content" and root_o.kind != "name" and root_o.type_rule in ("default", "compound-term"):
+            continue
+        # "the member of the House is a member of the House": a role noun with no antecedent says nothing.
+        if c.rule == "noun-frame-self" and table.spans[_root(table, s)].kind != "name":
             continue
         if c.rule == "possessive-work":
             c = _possessed_work(c, table, _root(table, s), _root(table, o))

@@ -35,6 +35,7 @@ RULE_CONFIDENCE = {
     "clause-content": 0.6,
     "repaired-verb": 0.7,
     "noun-frame": 0.75,
+    "noun-frame-self": 0.7,
     "role-noun": 0.75,
     "credit": 0.7,
     "possessive": 0.6,
@@ -416,7 +417,8 @@ def _role_organisations(noun: Token) -> list[Arg]:
                 out.append(Arg(c, "role-possessor"))
         elif c.dep_ == "prep" and c.lower_ in ("of", "at", "for", "with"):
             out.extend(Arg(t, "role-prep") for g in c.children if g.dep_ == "pobj" for t in conjuncts(g))
-        elif c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i:
+        elif c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in (
+                "GPE", "LOC", "NORP"):  # "Texas member", "US-Canadian physicist" name no organisation
             out.append(Arg(c, "role-compound"))
     return out
 
@@ -488,7 +490,10 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
             if frame is None:
                 continue
             for sb in subjects:
-                if (c := _emit(dummy, sb, arg, frame, f"{lemma} {prep}", "noun-frame")):
+                # A role noun standing for its person ("the union's member") counts only once
+                # coreference has tied it to someone: marked for the extractor to check.
+                rule = "noun-frame-self" if sb.via == "self" else "noun-frame"
+                if (c := _emit(dummy, sb, arg, frame, f"{lemma} {prep}", rule)):
                     yield c
             if frame.predicate == "playedRole":
                 yield from _role_in_work(tok, subjects, dummy)
