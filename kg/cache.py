@@ -1,0 +1,108 @@
+"""What kg read from each article, kept between builds (incremental builds).
+
+An :class:`ExtractionCache` is a SQLite file beside the RDF store holding one row per article:
+its id, content hash, the extractor version and the :class:`~kg.model.ArticleExtraction` as
+compressed JSON. A later build parses only articles whose id is new or whose content (or kg's
+rules) changed; resolution then runs over every cached article, so entity merging stays
+consistent across updates. SQLite transactions make every write all-or-nothing: a build killed
+half-way leaves the cache as it was before, or with some articles fully added.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+from kg.errors import KgError
+from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
+
+__all__ = ["ExtractionCache", "to_json", "from_json"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS extractions (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    version TEXT NOT NULL,
+    data BLOB NOT NULL
+)
+"""
+
+
+def to_json(ex: ArticleExtraction) -> bytes:
+    """An extraction as compact, compressed JSON."""
+    return zlib.compress(json.dumps(asdict(ex), separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 6)
+
+
+def from_json(data: bytes) -> ArticleExtraction:
+    """The inverse of :func:`to_json`."""
+    d = json.loads(zlib.decompress(data).decode("utf-8"))
+    return ArticleExtraction(
+        article=Article(**d["article"]),
+        sentences=tuple(Sentence(**s) for s in d["sentences"]),
+        mentions=tuple(Mention(**{**m, "aliases": tuple(m["aliases"])}) for m in d["mentions"]),
+        relations=tuple(Relation(**r) for r in d["relations"]),
+        extractor_version=d["extractor_version"],
+    )
+
+
+class ExtractionCache:
+    """Article extractions on disk, keyed by article id (``path`` is the SQLite file)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_SCHEMA)
+            self._db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise KgError(f"{self.path}: cannot open the extraction cache ({exc})") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "ExtractionCache":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def fresh(self, article: Article, version: str) -> bool:
+        """True when ``article`` (same id, same content) was extracted by this extractor version."""
+        row = self._db.execute("SELECT hash, version FROM extractions WHERE id = ?", (article.id,)).fetchone()
+        return row is not None and row[0] == article.content_hash and row[1] == version
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM extractions ORDER BY id")]
+
+    def hashes(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT id, hash FROM extractions"))
+
+    def put(self, extractions: Iterable[ArticleExtraction]) -> int:
+        """Store extractions (replacing same ids) in one transaction; returns how many."""
+        rows = [(ex.article.id, ex.article.content_hash, ex.extractor_version, to_json(ex)) for ex in extractions]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def remove(self, article_id: str) -> bool:
+        with self._db:
+            cur = self._db.execute("DELETE FROM extractions WHERE id = ?", (article_id,))
+        return cur.rowcount > 0
+
+    def clear(self) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM extractions")
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM extractions").fetchone()[0]
+
+    def __iter__(self) -> Iterator[ArticleExtraction]:
+        """Every cached extraction, in article-id order (streamed from disk)."""
+        for (data,) in self._db.execute("SELECT data FROM extractions ORDER BY id"):
+            yield from_json(data)
