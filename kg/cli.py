@@ -42,6 +42,13 @@ def _default_graph(out: Path = DEFAULT_OUT) -> Path:
     raise KgError(f"no built graph in {out}/ (run `kg build PATH...` first, or pass --graph FILE)")
 
 
+def _default_store(out: Path = DEFAULT_OUT) -> Optional[Path]:
+    from kg.workspace import Workspace, default_store_dir
+
+    path = default_store_dir(out)
+    return path if Workspace(path).exists() and (path / "oxigraph").is_dir() else None
+
+
 def _load_graph(path: Optional[Path]):
     from kg.io import load_dataset
 
@@ -57,6 +64,9 @@ def build(
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Assert facts at least this confident; weaker ones are kept as kg:Candidate.")] = 0.5,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Extract in N processes.")] = 1,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Extract as tasks on the Dask scheduler at this address (tcp://HOST:8786).")] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Persistent store (RDF + extraction cache); default OUT/store. Later builds add to it and parse only new or changed articles.")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Build in memory only: no store, nothing reused.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Empty the store first (rebuild from these articles only).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Build the graph of every article under PATHS into OUT/graph.ttl, graph.trig and graph.html.
@@ -66,11 +76,13 @@ def build(
     from kg.pipeline import build as run_build
     from kg.pipeline import write_outputs
     from kg.progress import progress_reporter
+    from kg.workspace import default_store_dir
 
     try:
         with progress_reporter(paths, enabled=not quiet) as advance:
             result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
-                               min_confidence=min_confidence, workers=workers, dask_address=dask)
+                               min_confidence=min_confidence, workers=workers, dask_address=dask,
+                               store=None if no_store else (store or default_store_dir(out)), fresh=fresh)
         written = write_outputs(result, out, html_max_nodes=html_max_nodes)
     except KeyboardInterrupt:
         _err("interrupted: previous outputs left intact")
@@ -78,6 +90,8 @@ def build(
     except KgError as exc:
         raise _fail(exc) from None
     typer.echo(f"built {result.summary()}")
+    if result.sync is not None:
+        typer.echo(f"store: {store or default_store_dir(out)} ({result.sync})")
     typer.echo(f"Turtle: {written['graph.ttl']}   TriG: {written['graph.trig']}")
     typer.echo(f"HTML graph: {written['graph.html'].resolve()}")
     if result.problems:
@@ -116,11 +130,18 @@ def query(
     graph: Annotated[Optional[Path], typer.Option("--graph", "-g", help="Graph file (default: output/graph.trig).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Bind a query variable: NAME=VALUE (repeatable).")] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Query this store (default: output/store when it exists and no --graph is given).")] = None,
+    infer: Annotated[bool, typer.Option("--infer", help="Include RDFS entailments (subclasses, subproperties, schema.org/FOAF/PROV types). Needs a store.")] = False,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Stop the query after this many seconds (store only).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Return at most N rows (store only).")] = None,
     list_saved: Annotated[bool, typer.Option("--list", help="List saved queries and exit.")] = False,
 ) -> None:
     """Run a SPARQL SELECT, ASK or CONSTRUCT query on a built graph.
 
+    Runs on the build's store (output/store) when there is one, else on a graph file.
+
     Example: kg query signatories        Example: kg query entity-facts --param name="Jane Doe" --format csv
+    Example: kg query 'SELECT ?x WHERE { ?x a kg:Organization }' --infer
     """
     from kg.query import format_result, load_query_text, parse_param, run_query, saved_queries
 
@@ -138,8 +159,18 @@ def query(
             if not sep or not name:
                 raise KgError(f"--param expects NAME=VALUE, got {item!r}")
             bindings[name] = parse_param(value)
-        result = run_query(_load_graph(graph), load_query_text(query), bindings)
-        typer.echo(format_result(result, fmt))
+        text = load_query_text(query)
+        store_dir = store if store is not None else (None if graph is not None else _default_store())
+        if store_dir is not None:
+            from kg.workspace import Workspace
+
+            with Workspace(store_dir, read_only=True) as ws:
+                result = ws.graph.query(text, infer=infer, bindings=bindings, timeout_s=timeout, limit=limit)
+                typer.echo(format_result(result, fmt))
+            return
+        if infer:
+            raise KgError("--infer needs a store (kg build keeps one in output/store; or pass --store DIR)")
+        typer.echo(format_result(run_query(_load_graph(graph), text, bindings), fmt))
     except KgError as exc:
         raise _fail(exc) from None
 
@@ -166,6 +197,89 @@ def export(
     else:
         write_atomic(output, [data])
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def remove(
+    article_ids: Annotated[list[str], typer.Argument(help="Ids of the articles to drop (as in dcterms:identifier).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory whose graph files are regenerated.")] = DEFAULT_OUT,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Store to remove from (default OUT/store).")] = None,
+    html_max_nodes: Annotated[Optional[int], typer.Option(help="As for build.")] = None,
+) -> None:
+    """Drop articles from the store, re-resolve the rest and regenerate graph.ttl, graph.trig and graph.html.
+
+    Example: kg remove wire-2025-06-03-festival-ban
+    """
+    from kg.pipeline import remove_articles, write_outputs
+    from kg.workspace import default_store_dir
+
+    try:
+        result, missing = remove_articles(article_ids, store or default_store_dir(out))
+        write_outputs(result, out, html_max_nodes=html_max_nodes)
+    except KgError as exc:
+        raise _fail(exc) from None
+    for aid in missing:
+        _err(f"warning: no article {aid!r} in the store")
+    typer.echo(f"now {result.summary()}")
+    if missing:
+        raise typer.Exit(int(ExitCode.PARTIAL))
+
+
+@app.command()
+def serve(
+    store: Annotated[Optional[Path], typer.Option("--store", help="Store to serve (default output/store).")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind; the default serves this machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
+    timeout: Annotated[float, typer.Option(help="Per-query time limit in seconds.")] = 10.0,
+    max_rows: Annotated[int, typer.Option(help="At most this many result rows per query.")] = 10_000,
+    workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: one per core).")] = None,
+    in_memory: Annotated[bool, typer.Option("--in-memory", help="Workers copy the store into memory (faster queries, more RAM).")] = False,
+    cors: Annotated[bool, typer.Option("--cors", help="Allow web pages from other origins to query (off: any page could read a local graph).")] = False,
+) -> None:
+    """Serve the store as a read-only SPARQL 1.1 endpoint (GET/POST), with a query page at / and graph.html.
+
+    Example: kg serve --port 7878   then   curl 'http://127.0.0.1:7878/sparql?query=ASK{?s?p?o}'
+    """
+    from kg.server import serve as run_server
+    from kg.workspace import Workspace, default_store_dir
+
+    store_dir = store or default_store_dir(DEFAULT_OUT)
+    html = (store_dir.parent / "graph.html") if store is None else None
+    try:
+        ws = Workspace(store_dir, read_only=True)
+        run_server(ws.graph_dir, host=host, port=port, timeout_s=timeout, max_rows=max_rows, workers=workers,
+                   in_memory=in_memory, cors=cors, html_path=html if html and html.is_file() else None,
+                   echo=typer.echo)
+    except KeyboardInterrupt:
+        _err("stopped")
+    except (KgError, OSError) as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def push(
+    url: Annotated[str, typer.Argument(help="Graph Store Protocol endpoint of the target store (e.g. http://host:7878/store).")],
+    store: Annotated[Optional[Path], typer.Option("--store", help="Store to upload (default output/store).")] = None,
+    user: Annotated[Optional[str], typer.Option(help="User for HTTP basic auth; the password comes from $KG_PUSH_PASSWORD.")] = None,
+    token: Annotated[Optional[str], typer.Option(help="Bearer token (or set $KG_PUSH_TOKEN).")] = None,
+    append: Annotated[bool, typer.Option("--append", help="POST (add to) each graph instead of PUT (replace).")] = False,
+) -> None:
+    """Upload every named graph of the store to another triple store (SPARQL 1.1 Graph Store HTTP Protocol).
+
+    Example: kg push http://127.0.0.1:7879/store
+    """
+    import os
+
+    from kg.push import push as run_push
+    from kg.workspace import Workspace, default_store_dir
+
+    auth = (user, os.environ.get("KG_PUSH_PASSWORD", "")) if user else (token or os.environ.get("KG_PUSH_TOKEN"))
+    try:
+        with Workspace(store or default_store_dir(DEFAULT_OUT), read_only=True) as ws:
+            report = run_push(ws.graph, url, auth=auth, replace=not append)
+    except KgError as exc:
+        raise _fail(exc) from None
+    typer.echo(str(report))
 
 
 @app.command()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset
 
@@ -22,7 +23,7 @@ from kg.model import Article, ArticleExtraction, KnowledgeGraph, Problem
 from kg.nlp import load_model, text_for_parsing
 from kg.resolve import DEFAULT_MIN_CONFIDENCE, resolve
 
-__all__ = ["BuildResult", "Timings", "build", "extract_articles", "write_outputs", "OUTPUT_FILES"]
+__all__ = ["BuildResult", "Timings", "build", "remove_articles", "extract_articles", "write_outputs", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("graph.ttl", "graph.trig", "graph.html")
 BATCH_SIZE = 32
@@ -36,6 +37,9 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     timings: "Timings" = field(default_factory=lambda: Timings())
+    extracted: int = 0  # articles parsed in this run
+    reused: int = 0  # articles unchanged since an earlier build (read from the store's cache)
+    sync: Any = None  # kg.store.SyncReport when a store was updated
     _dataset: Dataset | None = field(default=None, repr=False)
 
     @property
@@ -62,8 +66,9 @@ class BuildResult:
     def summary(self) -> str:
         claims = sum(1 for f in self.graph.facts if f.status == "claim")
         candidates = sum(1 for f in self.graph.facts if f.status == "candidate")
+        incremental = f" ({self.extracted} parsed, {self.reused} unchanged)" if self.reused else ""
         return (
-            f"{self.articles} articles, {self.entities} entities, {self.facts} facts "
+            f"{self.articles} articles{incremental}, {self.entities} entities, {self.facts} facts "
             f"(+{claims} unasserted claims, {candidates} low-confidence candidates) in {self.seconds:.1f} s"
             + (f"; {len(self.problems)} input problem(s)" if self.problems else "")
         )
@@ -86,6 +91,7 @@ class Timings:
     parse: float = 0.0
     extract: float = 0.0
     resolve: float = 0.0
+    store: float = 0.0
     rdf: float = 0.0
 
 
@@ -132,6 +138,8 @@ def build(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     workers: int = 1,
     dask_address: str | None = None,
+    store: str | Path | None = None,
+    fresh: bool = False,
 ) -> BuildResult:
     """Build the knowledge graph of every article under ``paths``.
 
@@ -139,6 +147,11 @@ def build(
     other articles still build. Raises :class:`KgError` when no article could be read. Facts
     below ``min_confidence`` are kept as candidates, not asserted. ``workers`` > 1 extracts in
     that many processes; ``dask_address`` on a Dask cluster (see :mod:`kg.parallel`).
+
+    With ``store`` (a directory, see :mod:`kg.workspace`) the build is incremental: articles
+    already in the store with the same content are not parsed again, new and changed ones are,
+    and the graph is resolved over every article the store holds and synced into its RDF store
+    (only changed named graphs are rewritten). ``fresh`` empties the store first.
 
     >>> result = build(["examples/"])            # doctest: +SKIP
     >>> result.dataset.serialize(format="turtle")  # doctest: +SKIP
@@ -155,20 +168,90 @@ def build(
 
     timings = Timings()
     articles = _unique(iter_articles(paths, on_problem=report), report)
+    if store is None:
+        extractions = list(_extract(articles, model, workers, dask_address, on_article, timings))
+        if not extractions:
+            raise KgError(_nothing_read(problems))
+        t0 = time.perf_counter()
+        graph = resolve(extractions, min_confidence=min_confidence)
+        timings.resolve = time.perf_counter() - t0
+        return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=len(extractions))
+
+    from kg.extract import extractor_version
+    from kg.parallel import chunked
+    from kg.workspace import Workspace
+
+    with Workspace(store) as ws:
+        if fresh:
+            ws.cache.clear()
+        version = extractor_version()
+        seen = reused = extracted = 0
+
+        def changed(a: Article) -> bool:
+            nonlocal seen, reused
+            seen += 1
+            if ws.cache.fresh(a, version):
+                reused += 1
+                if on_article is not None:
+                    on_article(a)
+                return False
+            return True
+
+        todo = (a for a in articles if changed(a))
+        # Cached in batches, each a transaction: a build stopped half-way keeps what it finished.
+        for batch in chunked(_extract(todo, model, workers, dask_address, on_article, timings), 64):
+            extracted += ws.cache.put(batch)
+        if seen == 0:
+            raise KgError(_nothing_read(problems))
+        graph, sync = _resolve_and_sync(ws, min_confidence, timings)
+    return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=extracted, reused=reused,
+                       sync=sync)
+
+
+def _nothing_read(problems: list[Problem]) -> str:
+    return "no article could be read from the given paths" + (f" ({len(problems)} problem(s))" if problems else "")
+
+
+def _extract(articles: Iterable[Article], model: str | None, workers: int, dask_address: str | None,
+             on_article: Callable[[Article], None] | None, timings: Timings) -> Iterator[ArticleExtraction]:
     if workers > 1 or dask_address is not None:
         from kg.parallel import parallel_extractions
 
-        stream = parallel_extractions(articles, workers=workers, dask_address=dask_address, model=model,
-                                      on_article=on_article, timings=timings)
-    else:
-        stream = extract_articles(articles, model=model, on_article=on_article, timings=timings)
-    extractions = list(stream)
-    if not extractions:
-        raise KgError("no article could be read from the given paths" + (f" ({len(problems)} problem(s))" if problems else ""))
+        return parallel_extractions(articles, workers=workers, dask_address=dask_address, model=model,
+                                    on_article=on_article, timings=timings)
+    return extract_articles(articles, model=model, on_article=on_article, timings=timings)
+
+
+def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings) -> tuple[KnowledgeGraph, Any]:
+    """Resolve every article of the workspace and make its RDF store hold the result."""
+    from kg.rdf import quads
+
     t0 = time.perf_counter()
-    graph = resolve(extractions, min_confidence=min_confidence)
+    graph = resolve(ws.cache, min_confidence=min_confidence)
     timings.resolve = time.perf_counter() - t0
-    return BuildResult(graph, problems, time.perf_counter() - started, timings)
+    t1 = time.perf_counter()
+    sync = ws.graph.sync(quads(graph))
+    timings.store = time.perf_counter() - t1
+    return graph, sync
+
+
+def remove_articles(article_ids: Iterable[str], store: str | Path, *,
+                    min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> tuple[BuildResult, list[str]]:
+    """Drop articles from the store and re-resolve the rest; returns the new build and the ids
+    that were not in the store."""
+    from kg.workspace import Workspace
+
+    started = time.perf_counter()
+    timings = Timings()
+    with Workspace(store) as ws:
+        if not ws.exists():
+            raise KgError(f"{store}: no kg store here")
+        missing = [aid for aid in article_ids if not ws.cache.remove(aid)]
+        if len(ws.cache) == 0:
+            ws.graph.clear()
+            return BuildResult(KnowledgeGraph((), (), ()), seconds=time.perf_counter() - started), missing
+        graph, sync = _resolve_and_sync(ws, min_confidence, timings)
+    return BuildResult(graph, seconds=time.perf_counter() - started, timings=timings, sync=sync), missing
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: int | None = None) -> dict[str, Path]:

@@ -26,7 +26,9 @@ workers stay busy, or the store is unavailable. Results beyond ``max_rows`` are 
 with ``X-KG-Truncated: true``.
 
 Queries run in :class:`kg.store.QueryPool` worker processes, so a runaway query is stopped by
-killing its worker while the other workers keep answering. The server binds to 127.0.0.1 by
+killing its worker while the other workers keep answering. Workers see a rebuild of the store
+(they reopen it when its files change); answers are cached by query, options and store version
+(``X-KG-Cache: hit``), and ``in_memory=True`` makes each worker query an in-memory copy. The server binds to 127.0.0.1 by
 default and, while bound to a loopback address, only answers requests whose ``Host`` is a
 loopback name (a guard against DNS rebinding). CORS is off unless ``cors=True`` (any web page
 you visit could otherwise read your graph through your browser).
@@ -61,9 +63,9 @@ import shutil
 import sys
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -73,14 +75,14 @@ from urllib.parse import parse_qs, urlsplit
 from kg.errors import KgError, QueryError
 from kg.ontology import QUERIES_DIR
 from kg.store import (
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
     BusyError,
     GraphStore,
     QueryJob,
     QueryPool,
+    QueryReply,
     QueryTimeoutError,
     StoreError,
+    _directory_fingerprint,
     one_line,
 )
 
@@ -212,6 +214,46 @@ class ServerConfig:
     html_path: Path | None = None
     queries_dir: Path | None = QUERIES_DIR
     allowed_hosts: frozenset[str] = frozenset()
+    cache_mb: float = 64.0
+
+
+class _ResultCache:
+    """Answers already sent, by store version: an LRU map bounded in bytes.
+
+    The key starts with the fingerprint of the store directory (RocksDB's WAL and MANIFEST
+    change on every commit), so a build makes every older entry unreachable; they then age out.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.entry_max = max_bytes // 8
+        self._data: OrderedDict[tuple, QueryReply] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> QueryReply | None:
+        with self._lock:
+            reply = self._data.get(key)
+            if reply is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return reply
+
+    def put(self, key: tuple, reply: QueryReply) -> None:
+        size = len(reply.body) + 200
+        if size > self.entry_max:
+            return
+        with self._lock:
+            if key in self._data:
+                return
+            self._data[key] = reply
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._data:
+                _, old = self._data.popitem(last=False)
+                self._bytes -= len(old.body) + 200
 
 
 class _HttpError(Exception):
@@ -248,13 +290,18 @@ class SparqlServer(ThreadingHTTPServer):
         self.config = config
         self.store_path = store_path
         self._cleanup = cleanup
-        self._status_store = GraphStore(store_path, read_only=True)
+        self.cache = _ResultCache(int(config.cache_mb * 1024 * 1024)) if config.cache_mb > 0 else None
+        self._status_store = GraphStore(store_path, read_only=True)  # fails first if there is no store
         self._status_lock = threading.Lock()
-        self.pool = QueryPool(store_path, workers=workers, in_memory=in_memory)
         try:
-            super().__init__(address, _Handler)
+            self.pool = QueryPool(store_path, workers=workers, in_memory=in_memory)
+            try:
+                super().__init__(address, _Handler)
+            except BaseException:
+                self.pool.close()
+                raise
         except BaseException:
-            self.pool.close()
+            self._status_store.close()
             raise
         host = self.server_address[0]
         self.loopback = _is_loopback(host)
@@ -277,6 +324,8 @@ class SparqlServer(ThreadingHTTPServer):
                 "workers": self.pool.size,
                 "in_memory": self.pool.in_memory,
                 "worker_restarts": self.pool.restarts,
+                "cache": None if self.cache is None else {
+                    "hits": self.cache.hits, "misses": self.cache.misses, "max_mb": self.config.cache_mb},
             }
 
     def close(self) -> None:
@@ -325,6 +374,9 @@ def _load_page(config: ServerConfig) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server: SparqlServer
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every keep-alive answer.
+    disable_nagle_algorithm = True
     server_version = "kg-sparql"
     sys_version = ""
 
@@ -367,6 +419,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _HttpError(405, f"{route} accepts GET only", {"Allow": "GET"})
             if route == "/status":
                 return self._send(200, json.dumps(self.server.status(), indent=1).encode(), "application/json")
+            if route == "/favicon.ico":
+                return self._send(204, b"", None)
             if route == "/graph.html" and self.server.config.html_path is not None:
                 return self._graph_html()
             raise _HttpError(404, f"no such page: {route} (queries go to /sparql)")
@@ -378,6 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception:  # noqa: BLE001 - never a stack trace to the client
             log.exception("internal error answering %s %s", method, self.path[:200])
+            self.close_connection = True
             self._send_error(500, "internal server error (details in the server log)")
 
     def _check_host(self) -> None:
@@ -468,8 +523,15 @@ class _Handler(BaseHTTPRequestHandler):
             named_graph_uris=tuple(params.get("named-graph-uri", [])),
             result_format=result_fmt, graph_format=graph_fmt,
         )
+        cache = self.server.cache
+        key = (_directory_fingerprint(self.server.store_path), job) if cache is not None else None
+        reply = cache.get(key) if cache is not None else None
+        hit = reply is not None
         try:
-            reply = self.server.pool.run(job, timeout_s=timeout_s)
+            if reply is None:
+                reply = self.server.pool.run(job, timeout_s=timeout_s)
+                if cache is not None and reply.format is not None:
+                    cache.put(key, reply)  # type: ignore[arg-type]
         except QueryTimeoutError as exc:
             raise _HttpError(503, str(exc)) from None
         except BusyError as exc:
@@ -484,6 +546,8 @@ class _Handler(BaseHTTPRequestHandler):
             types = ", ".join(t for ts in offered.values() for t in ts[:1])
             raise _HttpError(406, f"this query returns {kinds}; acceptable types are {types}")
         headers = {"Vary": "Accept", "Cache-Control": "no-store", "X-KG-Results": str(reply.count)}
+        if cache is not None:
+            headers["X-KG-Cache"] = "hit" if hit else "miss"
         if reply.truncated:
             headers["X-KG-Truncated"] = "true"
             headers["X-KG-Max-Rows"] = str(cfg.max_rows)
@@ -560,6 +624,7 @@ def make_server(
     allowed_hosts: Iterable[str] = (),
     queries_dir: str | os.PathLike[str] | None = QUERIES_DIR,
     in_memory: bool = False,
+    cache_mb: float = 64.0,
 ) -> SparqlServer:
     """Create (bind, start the workers of) a SPARQL endpoint; ``serve_forever()`` runs it.
 
@@ -588,6 +653,9 @@ def make_server(
         Each worker queries an in-memory copy of the store: 2-4× faster, but each worker holds
         the whole dataset in RAM and takes ~2 s per 100k triples to start (and to reload after
         a build).
+    cache_mb
+        Memory for answers already given (keyed by query, options and the store's version on
+        disk, so a rebuild invalidates them); 0 disables the cache.
 
     Raises
     ------
@@ -614,7 +682,7 @@ def make_server(
         timeout_s=float(timeout_s), max_rows=int(max_rows), cors=cors,
         html_path=Path(html_path) if html_path is not None else None,
         queries_dir=Path(queries_dir) if queries_dir is not None else None,
-        allowed_hosts=frozenset(h.lower() for h in allowed_hosts),
+        allowed_hosts=frozenset(h.lower() for h in allowed_hosts), cache_mb=float(cache_mb),
     )
     try:
         return SparqlServer(
@@ -656,12 +724,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, default=None, help="graph.html to serve")
     parser.add_argument("--cors", action="store_true")
     parser.add_argument("--in-memory", action="store_true", help="workers query an in-memory copy (faster, more RAM)")
+    parser.add_argument("--cache-mb", type=float, default=64.0, help="answer cache size (0: off)")
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.access_log else logging.WARNING, format="%(message)s")
     try:
         serve(args.store, host=args.host, port=args.port, timeout_s=args.timeout, max_rows=args.max_rows,
-              workers=args.workers, html_path=args.html, cors=args.cors, in_memory=args.in_memory)
+              workers=args.workers, html_path=args.html, cors=args.cors, in_memory=args.in_memory,
+              cache_mb=args.cache_mb)
     except (KgError, OSError, ValueError) as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1

@@ -149,6 +149,7 @@ _SUBPROP = str(RDFS.subPropertyOf)
 _DOMAIN = str(RDFS.domain)
 _RANGE = str(RDFS.range)
 _XSD_STRING = str(XSD.string)
+_XSD_STRING_REF = URIRef(_XSD_STRING)  # XSD.string is a slow DefinedNamespace lookup
 _SCHEMA_PREDICATES = frozenset({_SUBCLASS, _SUBPROP, _DOMAIN, _RANGE})
 _DEFAULT = ox.DefaultGraph()
 _INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
@@ -233,7 +234,7 @@ def to_ox(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             raise ValueError(f"invalid IRI <{term}>: {exc}") from None
     if kind is Literal and not term.language:
         dt = term.datatype
-        if dt is None or dt == XSD.string:
+        if dt is None or dt == _XSD_STRING_REF:
             return ox.Literal(str(term))
         return ox.Literal(str(term), datatype=_named(str(dt)))
     if isinstance(term, URIRef):
@@ -700,7 +701,7 @@ def _key(term: Any) -> str:
         if term.language:
             return f'"{text}"@{term.language.lower()}'
         dt = term.datatype
-        return f'"{text}"' if dt is None or dt == XSD.string else f'"{text}"^^{dt}'
+        return f'"{text}"' if dt is None or dt == _XSD_STRING_REF else f'"{text}"^^{dt}'
     if kind is ox.Literal:
         text = term.value.translate(_ESCAPE)
         if term.language:

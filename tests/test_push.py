@@ -29,7 +29,8 @@ from kg.push import PushError, _auth_header, _split_credentials, graph_url, push
 from kg.rdf import CORPUS_GRAPH, quads
 from kg.store import GraphStore
 
-from test_store import BASE, make_kg
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # any pytest import mode
+from test_store import BASE, make_kg  # noqa: E402
 
 
 def oxigraph_executable() -> str | None:

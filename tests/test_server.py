@@ -11,6 +11,7 @@ import csv
 import http.client
 import io
 import json
+import sys
 import threading
 import time
 import urllib.error
@@ -18,10 +19,10 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from rdflib import Graph
-from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -30,7 +31,8 @@ from kg.rdf import quads
 from kg.server import make_server, negotiate
 from kg.store import GraphStore
 
-from test_store import BASE, make_kg
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # any pytest import mode
+from test_store import BASE, make_kg  # noqa: E402
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 SIGNED = "SELECT ?who ?doc WHERE { ?who kg:signed ?doc }"
@@ -62,7 +64,7 @@ def memory_server(tmp_path_factory):
     html.write_text("<!DOCTYPE html><title>graph</title>")
     with GraphStore() as st:
         st.sync(quads(make_kg(BASE)))
-        srv = make_server(st, port=0, workers=1, cors=True, html_path=html)
+        srv = make_server(st, port=0, workers=1, cors=True, html_path=html, in_memory=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv
@@ -349,6 +351,24 @@ def test_timeout_stops_runaway_query_and_server_keeps_answering(server):
     assert json.loads(request(server, "GET", "/status")[2])["worker_restarts"] >= 2
 
 
+def test_answer_cache(server, store_dir):
+    q = "SELECT ?s WHERE { ?s kg:opposes ?o }"
+    first = get(server, q, "text/csv")
+    second = get(server, q, "text/csv")
+    assert second[1]["x-kg-cache"] == "hit" and second[2] == first[2]
+    assert get(server, q, "application/sparql-results+json")[1]["x-kg-cache"] == "miss"  # per format
+    with GraphStore(store_dir) as writer:  # a rebuild: the cached answer is not used any more
+        writer.sync(quads(make_kg({k: v for k, v in BASE.items() if k != "a3"})))
+    try:
+        status, headers, body = get(server, q, "text/csv")
+        assert headers["x-kg-cache"] == "miss" and body.decode().splitlines() == ["s"]
+    finally:
+        with GraphStore(store_dir) as writer:
+            writer.sync(quads(make_kg(BASE)))
+    info = json.loads(request(server, "GET", "/status")[2])["cache"]
+    assert info["hits"] >= 1 and info["misses"] >= 3
+
+
 def test_concurrent_clients(server):
     with ThreadPoolExecutor(16) as ex:
         statuses = list(ex.map(lambda _: get(server, SIGNED)[0], range(64)))
@@ -399,6 +419,7 @@ def test_memory_store_server_with_cors_and_graph_html(memory_server):
     status, headers, body = request(memory_server, "GET", "/graph.html")
     assert status == 200 and body.startswith(b"<!DOCTYPE html>")
     assert memory_server._cleanup is not None and memory_server._cleanup.is_dir()
+    assert json.loads(request(memory_server, "GET", "/status")[2])["in_memory"] is True
 
 
 def test_close_removes_temporary_copy():

@@ -1,0 +1,108 @@
+"""Incremental builds on the persistent store: the result always equals a fresh build."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+runner = CliRunner()
+
+pytestmark = pytest.mark.slow
+
+
+def _build(out: Path, *paths: Path, extra: tuple[str, ...] = ()) -> str:
+    result = runner.invoke(app, ["build", *map(str, paths), "--out", str(out), "-q", *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _split(tmp_path: Path) -> tuple[Path, Path]:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for i, f in enumerate(sorted(EXAMPLES.iterdir())):
+        shutil.copy(f, (a if i % 2 else b) / f.name)
+    return a, b
+
+
+def test_rebuild_parses_nothing_and_changes_nothing(tmp_path):
+    out = tmp_path / "out"
+    _build(out, EXAMPLES)
+    first = (out / "graph.ttl").read_bytes()
+    again = _build(out, EXAMPLES)
+    assert "(0 parsed, 6 unchanged)" in again and "0 graphs added, 0 replaced, 0 removed" in again
+    assert (out / "graph.ttl").read_bytes() == first
+
+
+def test_adding_articles_equals_a_fresh_build(tmp_path):
+    a, b = _split(tmp_path)
+    inc, fresh = tmp_path / "inc", tmp_path / "fresh"
+    _build(inc, a)
+    output = _build(inc, b)
+    assert "added" in output
+    _build(fresh, a, b)
+    assert (inc / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+    assert (inc / "graph.trig").read_bytes() == (fresh / "graph.trig").read_bytes()
+
+
+def test_changed_article_is_reparsed_and_replaced(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(EXAMPLES, src)
+    out = tmp_path / "out"
+    _build(out, src)
+    story = src / "voice-cloning.txt"
+    story.write_text(story.read_text() + "\n\nThe Guild of Voice Professionals sued Echovox on Friday.\n")
+    output = _build(out, src)
+    assert "(1 parsed, 5 unchanged)" in output and "0 graphs added" in output
+    assert re.search(r"\b[12] replaced", output)  # the article's graph (and the corpus graph)
+    fresh = tmp_path / "fresh"
+    _build(fresh, src)
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+    q = runner.invoke(app, ["query", "SELECT ?o WHERE { ?s kg:sued ?o . ?o rdfs:label 'Echovox' }", "--store", str(out / "store")])
+    assert "Echovox" in q.output
+
+
+def test_remove_equals_a_build_without_the_article(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(EXAMPLES, src)
+    out = tmp_path / "out"
+    _build(out, src)
+    result = runner.invoke(app, ["remove", "voice-cloning", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (src / "voice-cloning.txt").unlink()
+    fresh = tmp_path / "fresh"
+    _build(fresh, src)
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+    missing = runner.invoke(app, ["remove", "no-such-article", "--out", str(out)])
+    assert missing.exit_code == 3 and "no article 'no-such-article'" in missing.output
+
+
+def test_query_with_inference_on_the_store(tmp_path):
+    out = tmp_path / "out"
+    _build(out, EXAMPLES)
+    q = "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a <http://schema.org/Organization> }"
+    plain = runner.invoke(app, ["query", q, "--store", str(out / "store"), "-f", "csv"])
+    inferred = runner.invoke(app, ["query", q, "--store", str(out / "store"), "-f", "csv", "--infer"])
+    assert plain.output.splitlines()[1] == "0"
+    assert int(inferred.output.splitlines()[1]) > 5
+    sub = runner.invoke(app, ["query", "SELECT ?s WHERE { ?s kg:supports ?o }", "--store", str(out / "store"),
+                              "--infer", "-f", "csv"])
+    direct = runner.invoke(app, ["query", "SELECT ?s WHERE { ?s kg:supports ?o }", "--store", str(out / "store"), "-f", "csv"])
+    assert len(sub.output.splitlines()) > len(direct.output.splitlines())  # urges/advocates ⊑ supports
+
+
+def test_fresh_flag_drops_earlier_articles(tmp_path):
+    a, b = _split(tmp_path)
+    out = tmp_path / "out"
+    _build(out, a)
+    _build(out, b, extra=("--fresh",))
+    only_b = tmp_path / "only_b"
+    _build(only_b, b)
+    assert (out / "graph.ttl").read_bytes() == (only_b / "graph.ttl").read_bytes()
