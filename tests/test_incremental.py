@@ -66,7 +66,7 @@ def test_changed_article_is_reparsed_and_replaced(tmp_path):
     _build(fresh, src)
     assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
     q = runner.invoke(app, ["query", "SELECT ?o WHERE { ?s kg:sued ?o . ?o rdfs:label 'Echovox' }", "--store", str(out / "store")])
-    assert "Echovox" in q.output
+    assert "entity/echovox" in q.output
 
 
 def test_remove_equals_a_build_without_the_article(tmp_path):
