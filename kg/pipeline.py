@@ -8,6 +8,7 @@ done, and returns a :class:`BuildResult`. :func:`write_outputs` writes ``graph.t
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from rdflib import Dataset
 
 from kg.errors import KgError
 from kg.extract import extract_article
+from kg.faults import checkpoint
 from kg.lexicon import load_lexicon
 from kg.model import Article, ArticleExtraction, KnowledgeGraph, Problem
 from kg.nlp import load_model, text_for_parsing
@@ -201,6 +203,7 @@ def build(
         # Cached in batches, each a transaction: a build stopped half-way keeps what it finished.
         for batch in chunked(_extract(todo, model, workers, dask_address, on_article, timings), 64):
             extracted += ws.cache.put(batch)
+            checkpoint("extracted-batch")
         if seen == 0:
             raise KgError(_nothing_read(problems))
         graph, sync = _resolve_and_sync(ws, min_confidence, timings)
@@ -230,7 +233,9 @@ def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings) -> tuple
     graph = resolve(ws.cache, min_confidence=min_confidence)
     timings.resolve = time.perf_counter() - t0
     t1 = time.perf_counter()
+    checkpoint("before-sync")
     sync = ws.graph.sync(quads(graph))
+    checkpoint("after-sync")
     timings.store = time.perf_counter() - t1
     return graph, sync
 
@@ -263,12 +268,22 @@ def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: i
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in OUTPUT_FILES}
     t0 = time.perf_counter()
-    write_atomic(paths["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
-    write_atomic(paths["graph.trig"], trig_chunks(graph_blocks(result.graph)))
-    result.timings.rdf = time.perf_counter() - t0
-    from kg.network import from_knowledge_graph
-    from kg.render import render_html
+    # All three files are written next to their targets first and renamed into place together
+    # at the end: an interruption leaves the previous set (or, at worst, a mix of complete files).
+    staged = {name: out / f".{name}.staged" for name in OUTPUT_FILES}
+    try:
+        write_atomic(staged["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
+        checkpoint("between-outputs")
+        write_atomic(staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
+        result.timings.rdf = time.perf_counter() - t0
+        from kg.network import from_knowledge_graph
+        from kg.render import render_html
 
-    kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
-    render_html(from_knowledge_graph(result.graph), paths["graph.html"], **kwargs)
+        kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
+        render_html(from_knowledge_graph(result.graph), staged["graph.html"], **kwargs)
+        for name in OUTPUT_FILES:
+            os.replace(staged[name], paths[name])
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
     return paths
