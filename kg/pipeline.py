@@ -270,6 +270,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: i
     t0 = time.perf_counter()
     # All three files are written next to their targets first and renamed into place together
     # at the end: an interruption leaves the previous set (or, at worst, a mix of complete files).
+    for leftover in out.glob(".graph.*.staged*"):  # from a run killed while writing
+        leftover.unlink(missing_ok=True)
     staged = {name: out / f".{name}.staged" for name in OUTPUT_FILES}
     try:
         write_atomic(staged["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
