@@ -12,7 +12,8 @@ run: setup
 	$(BIN)/kg build examples/ --out output/
 
 test: setup browser
-	KG_REQUIRE_BROWSER=$${KG_REQUIRE_BROWSER:-1} $(BIN)/python -m pytest -q
+	KG_REQUIRE_BROWSER=$${KG_REQUIRE_BROWSER:-1} KG_REQUIRE_FUZZ=1 KG_HYPOTHESIS_PROFILE=$${KG_HYPOTHESIS_PROFILE:-long} \
+	  $(BIN)/python -m pytest -q
 
 test-quick: setup
 	$(BIN)/python -m pytest -q -m "not slow"

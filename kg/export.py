@@ -40,7 +40,7 @@ def union_graph(ds: Dataset | Graph) -> Graph:
 
 def _sorted_lines(data: str) -> str:
     """Line-based formats (N-Triples, N-Quads) in sorted order, so output is deterministic."""
-    lines = sorted(line for line in data.splitlines() if line.strip())
+    lines = sorted(line for line in data.split("\n") if line.strip())  # not splitlines(): U+2028 is data
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -84,24 +84,30 @@ def facts_csv(ds: Dataset | Graph) -> str:
 
 
 def trig(ds: Dataset) -> str:
-    """TriG with named graphs in sorted order (rdflib's own order follows hashing, not content)."""
-    from kg.rdf import PREFIXES
+    """TriG with named graphs in sorted order (rdflib's own order follows hashing, not content).
 
-    out = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
+    Each graph is serialised by rdflib's Turtle writer with one shared namespace manager; its
+    body goes verbatim (multi-line literals untouched) inside ``<g> { ... }`` and every prefix any
+    graph used is declared once at the top.
+    """
+    manager = bind_prefixes(Graph()).namespace_manager
+    prefixes: set[str] = set()
+    bodies: list[str] = []
     for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
         if len(g) == 0:
             continue
-        body = bind_prefixes(Graph())
+        body = Graph(namespace_manager=manager)
         for t in g:
             body.add(t)
-        text = body.serialize(format="turtle")
-        lines = [ln for ln in text.splitlines() if not ln.startswith("@prefix")]
+        lines = body.serialize(format="turtle").split("\n")
+        k = 0
+        while k < len(lines) and (lines[k].startswith("@prefix") or not lines[k].strip()):
+            if lines[k].startswith("@prefix"):
+                prefixes.add(lines[k])
+            k += 1
         name = "" if g.identifier == DATASET_DEFAULT_GRAPH_ID else f"<{g.identifier}> "
-        out.append("")
-        out.append(f"{name}{{")
-        out.extend(("    " + ln) if ln.strip() else "" for ln in lines)
-        out.append("}")
-    return "\n".join(out) + "\n"
+        bodies.append(f"{name}{{\n" + "\n".join(lines[k:]).rstrip("\n") + "\n}\n")
+    return "".join(line + "\n" for line in sorted(prefixes)) + "\n" + "\n".join(bodies)
 
 
 def serialize(ds: Dataset | Graph, fmt: str) -> bytes:

@@ -508,7 +508,9 @@ def _same_text(a: str, b: str) -> bool:
     def key(s: str) -> str:
         return re.sub(r"[\W_]+", " ", s.casefold()).strip()
 
-    return bool(a) and bool(b) and key(a) == key(b)
+    if not a or not b or len(a) > _MAX_RULE_LINE or len(b) > _MAX_RULE_LINE:
+        return False  # headlines are short: never casefold a multi-megabyte line to compare it
+    return key(a) == key(b)
 
 
 def _classify(lines: list[str], rules: BoilerplateRules, title_hint: str | None = None) -> _Cleaned:
@@ -611,7 +613,7 @@ def _classify(lines: list[str], rules: BoilerplateRules, title_hint: str | None 
                 if kinds[i] != "weak" or chrome[i]:
                     continue
                 p, q = prev_nb[i], next_nb[i]
-                same_block = (p == i - 1 and chrome[p]) or (q == i + 1 and chrome[q])
+                same_block = (0 <= p == i - 1 and chrome[p]) or (q == i + 1 < n and chrome[q])
                 edge = p < 0 or q >= n or chrome[p] or chrome[q]
                 if same_block or ((i < first_body or i > last_body) and edge):
                     chrome[i] = True
@@ -848,6 +850,10 @@ def _fallback_html(html: str) -> tuple[str, dict[str, str | None]]:
     import lxml.html
     from lxml import etree
 
+    # lxml refuses control characters (and lone surrogates) in text: normalise them first.
+    html = _CONTROLS.sub("", _NEWLINES.sub("\n", html))
+    if _SURROGATES.search(html):
+        html = _SURROGATES.sub("\ufffd", html)
     meta: dict[str, str | None] = {"title": None, "author": None, "date": None, "url": None}
     try:
         root = lxml.html.document_fromstring(html)

@@ -322,6 +322,8 @@ def evidence_iri(fact: URIRef, article_id: str, start: int, end: int, rule: str)
 def open_relation_iri(verb: str) -> URIRef:
     """IRI of an open relation named by a verb phrase ("take over" → kgr:take-over)."""
     slug = slugify(verb)
-    if not slug or slug != verb.lower().replace(" ", "-"):
-        slug = f"{slug + '-' if slug else ''}{_digest(verb, n=8)}"
+    if not slug or slug != verb.lower().replace(" ", "-") or not re.search("[a-z]", slug):
+        # A digest keeps distinct verbs apart; the "r-" start keeps the local name a valid
+        # XML name (RDF/XML export) even when nothing of the verb is ASCII.
+        slug = f"{slug if re.search('[a-z]', slug) else 'r'}-{_digest(verb, n=8)}"
     return KGR[slug]

@@ -100,7 +100,12 @@ def _lit(text: str, lang: str | None = None) -> Literal:
 
 
 def _dec(x: float) -> Literal:
-    return Literal(Decimal(f"{x:.4f}").normalize() if x else Decimal("0"), datatype=XSD.decimal)
+    """An xsd:decimal with at most four places, always written with a point ("1.0", not "1"):
+    Turtle writers print whole decimals that way, and the lexical form is part of the term."""
+    d = Decimal(f"{x:.4f}").normalize()
+    if d == d.to_integral_value():
+        d = d.quantize(Decimal("0.1"))
+    return Literal(d, datatype=XSD.decimal)
 
 
 def _int(n: int) -> Literal:

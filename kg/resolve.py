@@ -114,37 +114,43 @@ class _UnionFind:
 class _Cluster:
     """Mentions of one entity within one article (then merged across articles)."""
 
-    __slots__ = ("mentions", "article_ids", "votes", "counts", "names", "descriptions", "aliases")
+    __slots__ = ("size", "non_pronouns", "article_ids", "votes", "counts", "names", "descriptions", "aliases")
 
     def __init__(self) -> None:
-        self.mentions: list[tuple[str, Mention]] = []
+        # Plain dicts (not Counter/defaultdict): a large corpus has hundreds of thousands of these.
+        self.size = 0  # mentions
+        self.non_pronouns = 0
         self.article_ids: set[str] = set()
-        self.votes: dict[str, float] = defaultdict(float)  # class → strongest rule weight
-        self.counts: Counter[str] = Counter()  # class → number of mentions voting for it
-        self.names: Counter[str] = Counter()
-        self.descriptions: Counter[str] = Counter()
+        self.votes: dict[str, float] = {}  # class → strongest rule weight
+        self.counts: dict[str, int] = {}  # class → number of mentions voting for it
+        self.names: dict[str, int] = {}
+        self.descriptions: dict[str, int] = {}
         self.aliases: set[str] = set()
 
     def add(self, article_id: str, m: Mention) -> None:
-        self.mentions.append((article_id, m))
+        self.size += 1
         self.article_ids.add(article_id)
         if m.kind != "pronoun":
-            self.votes[m.cls] = max(self.votes[m.cls], _rule_weight(m.type_rule))
-            self.counts[m.cls] += 1
+            self.non_pronouns += 1
+            self.votes[m.cls] = max(self.votes.get(m.cls, 0.0), _rule_weight(m.type_rule))
+            self.counts[m.cls] = self.counts.get(m.cls, 0) + 1
         if m.kind == "name":
-            self.names[m.text] += 1
+            self.names[m.text] = self.names.get(m.text, 0) + 1
         elif m.kind == "nominal":
-            self.descriptions[m.text] += 1
-        self.aliases.update(m.aliases)
+            self.descriptions[m.text] = self.descriptions.get(m.text, 0) + 1
+        if m.aliases:
+            self.aliases.update(m.aliases)
 
     def merge(self, other: "_Cluster") -> None:
-        self.mentions += other.mentions
+        self.size += other.size
+        self.non_pronouns += other.non_pronouns
         self.article_ids |= other.article_ids
         for c, w in other.votes.items():
-            self.votes[c] = max(self.votes[c], w)
-        self.counts.update(other.counts)
-        self.names.update(other.names)
-        self.descriptions.update(other.descriptions)
+            self.votes[c] = max(self.votes.get(c, 0.0), w)
+        for table, more in ((self.counts, other.counts), (self.names, other.names),
+                            (self.descriptions, other.descriptions)):
+            for k, v in more.items():
+                table[k] = table.get(k, 0) + v
         self.aliases |= other.aliases
 
     @property
@@ -170,6 +176,9 @@ class _Cluster:
         if not self.is_named:
             pool |= set(self.descriptions)
         return tuple(sorted(a for a in pool if a != label))
+
+
+_EMPTY = _Cluster()  # stands for every cluster merged into another
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -207,7 +216,7 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
     keys: dict[str, list[int]] = defaultdict(list)
     surname_only: list[int] = []
     for ci, c in enumerate(clusters):
-        if not c.mentions or all(m.kind == "pronoun" for _, m in c.mentions):
+        if not c.non_pronouns:
             continue
         cls = c.cls
         if c.is_named:
@@ -254,13 +263,13 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
             keys[keys_local].append(ci)
 
     # Build entities.
-    roots = sorted({uf.find(ci) for ci in range(len(clusters)) if clusters[ci].mentions})
+    roots = sorted({uf.find(ci) for ci in range(len(clusters)) if clusters[ci].size})
     entity_of_root: dict[int, str] = {}
     used_keys: set[str] = set()
     ent_records: dict[int, _Cluster] = {}
     for r in sorted(roots, key=lambda r: (clusters[r].label.casefold(), r)):
         c = clusters[r]
-        if all(m.kind == "pronoun" for _, m in c.mentions):
+        if not c.non_pronouns:
             continue
         ent_records[r] = c
     # Facts (needed to know which nominal entities take part in facts).
@@ -290,7 +299,7 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
         entities.append(
             Entity(
                 key=key, label=c.label, cls=c.cls, alt_labels=c.alt_labels,
-                mention_count=sum(1 for _, m in c.mentions), articles=tuple(sorted(c.article_ids)),
+                mention_count=c.size, articles=tuple(sorted(c.article_ids)),
             )
         )
     facts: list[Fact] = []
@@ -329,7 +338,7 @@ def _union(clusters: list[_Cluster], uf: _UnionFind, a: int, b: int) -> None:
     keep = uf.find(ra)
     gone = rb if keep == ra else ra
     clusters[keep].merge(clusters[gone])
-    clusters[gone] = _Cluster()
+    clusters[gone] = _EMPTY
 
 
 def _unique_key(c: _Cluster, used: set[str]) -> str:
