@@ -492,10 +492,11 @@ class MentionTable:
                 # "whose thriller The Salt Road", "the studio Acme Films": a name right after
                 # a determined type noun names it, whatever the parse says.
                 k = tok.i + 1
-                while k < len(tok.doc) and tok.doc[k].text in ("\"", "“", "'", "‘", "The", "A"):
-                    k += 1
+                while k < len(tok.doc) and (tok.doc[k].text in ("\"", "“", "'", "‘", "The", "A", "and", ",")
+                                            or tok.doc[k].lemma_.lower() in lex.role_types):
+                    k += 1  # "the actor and campaigner Jane Doe"
                 follow = self.name_at(k) if k < len(tok.doc) else None
-                if follow is not None and self.spans[follow].start in (tok.i + 1, k):
+                if follow is not None and self.spans[follow].start == k:
                     return follow
             if named is not None:
                 return self._resolve_token(named, depth + 1)

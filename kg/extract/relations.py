@@ -210,9 +210,13 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
                     if (c := _emit(clause, ag, inner, direct, verb_phrase, "object-control")):
                         found = True
                         yield c
-        # Clausal complements of argument verbs: "argued that such use falls under fair use".
-        if direct.clause and clause.complement is not None:
-            for inner in _salient(clause.complement):
+        # Clausal complements of argument verbs: "argued that such use falls under fair use"
+        # (and "... and that Y": a second that-clause the parser hangs on the verb).
+        complements = [clause.complement] if clause.complement is not None else []
+        complements += [c for c in clause.verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
+                        and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)]
+        if direct.clause and complements:
+            for inner in (a for comp in complements for a in _salient(comp)):
                 for ag in agents:
                     if (c := _emit(clause, ag, inner, direct, verb_phrase, "clause-content")):
                         found = True
