@@ -350,6 +350,19 @@ def _data_labels(index: _Index, predicates: Iterable[str]) -> dict[str, str]:
 # --------------------------------------------------------------------------- public API
 
 
+def _with_degrees_and_articles(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Each node's degree, and its articles extended by those its facts' evidence comes from."""
+    for n in graph:
+        seen = set(graph.nodes[n]["articles"])
+        for _, _, d in graph.in_edges(n, data=True):
+            seen.update(d["articles"])
+        for _, _, d in graph.out_edges(n, data=True):
+            seen.update(d["articles"])
+        graph.nodes[n]["articles"] = sorted(seen)
+        graph.nodes[n]["degree"] = graph.degree(n)
+    return graph
+
+
 def to_networkx(ds: Graph) -> nx.MultiDiGraph:
     """The entity graph of a kg dataset.
 
@@ -405,15 +418,7 @@ def to_networkx(ds: Graph) -> nx.MultiDiGraph:
             evidence=attrs["evidence"],
         )
 
-    for n in graph:
-        seen = set(graph.nodes[n]["articles"])
-        for _, _, d in graph.in_edges(n, data=True):
-            seen.update(d["articles"])
-        for _, _, d in graph.out_edges(n, data=True):
-            seen.update(d["articles"])
-        graph.nodes[n]["articles"] = sorted(seen)
-        graph.nodes[n]["degree"] = graph.degree(n)
-    return graph
+    return _with_degrees_and_articles(graph)
 
 
 def _rounded(x: float) -> float:
@@ -464,12 +469,4 @@ def from_knowledge_graph(kg: "KnowledgeGraph") -> nx.MultiDiGraph:
             confidence=_rounded(f.confidence), support=f.support,
             articles=sorted({e["article_id"] for e in evidence}), evidence=evidence,
         )
-    for n in graph:
-        seen = set(graph.nodes[n]["articles"])
-        for _, _, d in graph.in_edges(n, data=True):
-            seen.update(d["articles"])
-        for _, _, d in graph.out_edges(n, data=True):
-            seen.update(d["articles"])
-        graph.nodes[n]["articles"] = sorted(seen)
-        graph.nodes[n]["degree"] = graph.degree(n)
-    return graph
+    return _with_degrees_and_articles(graph)
