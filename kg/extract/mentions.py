@@ -464,6 +464,8 @@ class MentionTable:
             # "many of the actors", "one of the studios": the of-complement is the referent.
             pobj = _of_object(tok)
             return self._resolve_token(pobj, depth + 1) if pobj is not None else None
+        if _mistagged_name(tok):
+            return self._proper_name(tok)
         if tok.pos_ not in ("NOUN", "PROPN", "VERB", "ADJ", "X"):
             return None
         # Transparent heads: "the use of AI", "AI use", "the perils of the technology".
@@ -711,6 +713,13 @@ def _surname(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     while k - 2 >= start and doc[k - 1].text in ("-", "–") and not doc[k - 2].whitespace_ and not doc[k - 1].whitespace_:
         k -= 2
     return tuple(t.text for t in doc[k:end])
+
+
+def _mistagged_name(tok: Token) -> bool:
+    """A product-like name the tagger took for punctuation or a number ("OpenCanvas-5B")."""
+    text = tok.text
+    return (tok.pos_ in ("PUNCT", "SYM", "X", "NUM") and not tok.is_punct and text[:1].isupper()
+            and sum(c.isalpha() for c in text) >= 2)
 
 
 def _capitalised(tok: Token) -> bool:
