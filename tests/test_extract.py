@@ -287,3 +287,13 @@ class TestNewsConventions:
 
     def test_negative_subject(self, triples):
         assert not any(p == "uses" for _, p, _ in triples("None of the studios used synthetic voices."))
+
+
+def test_product_name_mistagged_as_punctuation(triples):
+    got = triples("The studio said that Lumen 2 was trained on PixelBank-9X, a huge image archive.")
+    assert ("Lumen 2", "uses", "PixelBank-9X") in got
+
+
+def test_role_coordination_before_a_name(triples):
+    got = triples("The actor and campaigner Ada Quint, a co-founder of the Fair Faces Project, spoke on Monday.")
+    assert any(s == "Ada Quint" and p == "founded" and "Fair Faces Project" in o for s, p, o in got)

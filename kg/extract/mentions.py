@@ -534,6 +534,10 @@ class MentionTable:
             start -= 1
         while end + 1 < len(doc) and doc[end + 1].pos_ == "PROPN" and doc[end + 1].i not in self.by_token:
             end += 1
+        # A version number belongs to a product's name: "Lumen 2", "Model 3".
+        if end + 1 < len(doc) and doc[end + 1].like_num and doc[end + 1].head.i == end \
+                and doc[end + 1].i not in self.by_token and len(doc[end + 1].text) <= 4:
+            end += 1
         if doc[start].lower_ in ("the",):
             start += 1
         while start < end and not doc[start].text[:1].isalnum():
