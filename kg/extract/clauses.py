@@ -302,6 +302,15 @@ def agents_of(verb: Token) -> list[Arg]:
                 out.extend(Arg(t, "relcl") for t in _relative_antecedent(verb))
             elif not any(a.token.i < c.i < (group_end(a.token) or 0) for a in out):
                 out.extend(_expand(c, "nsubj"))  # (a plural inside a counted group is not a subject of its own)
+    if not out and passive:
+        # "represented in negotiations by X": a by-phrase the parser hung on the verb's own PP.
+        for c in verb.children:
+            if c.dep_ == "prep":
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        for by in g.children:
+                            if by.dep_ == "prep" and by.lower_ == "by":
+                                out.extend(a for p in by.children if p.dep_ == "pobj" for a in _expand(p, "agent"))
     if not out and not passive:
         ctrl = _controller(verb)
         if ctrl:
