@@ -297,3 +297,13 @@ def test_product_name_mistagged_as_punctuation(triples):
 def test_role_coordination_before_a_name(triples):
     got = triples("The actor and campaigner Ada Quint, a co-founder of the Fair Faces Project, spoke on Monday.")
     assert any(s == "Ada Quint" and p == "founded" and "Fair Faces Project" in o for s, p, o in got)
+
+
+def test_calling_for_protection_against_something_opposes_it(triples):
+    got = triples("The guild urged lawmakers to keep strong protections against automated dubbing.")
+    assert any(s == "guild" and p == "opposes" and "automated dubbing" in o for s, p, o in got), got
+
+
+def test_emphasising_a_topic_is_speaking_about_it(triples):
+    got = triples("Ana Lopez stressed the risks of automated dubbing.")
+    assert any(s == "Ana Lopez" and p == "spokeAbout" for s, p, o in got), got

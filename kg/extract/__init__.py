@@ -31,6 +31,7 @@ from kg.extract.clauses import clauses
 from kg.extract.coref import resolve_coreference
 from kg.extract.mentions import MentionTable, span_text
 from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations, token_class
+from kg.extract.relations import against as stance_against
 from kg.lexicon import LEXICON_DIR, Lexicon, load_lexicon
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
 from kg.ontology import domain_of, is_a, range_of
@@ -131,6 +132,7 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
     for si, sent in enumerate(doc.sents):
         cands = [c for clause in clauses(sent, lex) for c in clause_relations(clause, lex)]
         cands += list(nominal_relations(sent, lex))
+        cands += [x for c in cands for x in stance_against(c)]
         for c in cands:
             s = table.for_token(c.subject)
             o = table.for_token(c.object)

@@ -11,7 +11,7 @@ advocate for Y"), role nouns with a name modifier ("Film director Jane Doe" → 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
@@ -105,6 +105,22 @@ def _for_clause_subjects(verb: Token) -> list[tuple[str, Arg]]:
                 if s.dep_ in ("nsubj", "nsubjpass"):
                     out.extend(("for", Arg(t, "prep")) for t in conjuncts(s))
     return out
+
+
+_STANCE_FOR = frozenset({"urges", "advocates", "supports", "recommends"})
+
+
+def against(c: Candidate) -> Iterator[Candidate]:
+    """Calling for protection *against* X is opposing X: "urged lawmakers to uphold copyright
+    protections against AI use" → opposes AI use."""
+    if c.predicate not in _STANCE_FOR:
+        return
+    for p in c.object.children:
+        if p.dep_ == "prep" and p.lower_ == "against":
+            for g in p.children:
+                if g.dep_ == "pobj":
+                    yield replace(c, object=g, predicate="opposes", verb=f"{c.verb} against", rule=f"{c.rule}+against",
+                                  confidence=round(c.confidence * 0.85, 4))
 
 
 def _emit(clause: Clause, subj: Arg, obj: Arg, frame: Frame | None, verb: str, rule: str, *, penalty: float = 1.0,
