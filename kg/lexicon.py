@@ -103,6 +103,7 @@ class Lexicon:
     measure_nouns: frozenset[str]  # "jobs", "percent": counted, they are amounts
     selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes and/or "name"
     roles: dict[str, str]  # role noun (optionally "modifier noun") → predicate person → organisation
+    subject_control: frozenset[str] = frozenset()  # "used X to train": the subject trains
 
     def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool) -> bool:
         """Whether an argument of class ``cls`` fits the predicate's selectional restriction.
@@ -222,6 +223,14 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         _check(row["role"] not in roles, path, lineno, f"duplicate role {row['role']!r}")
         roles[row["role"]] = row["predicate"]
 
+    control: dict[str, str] = {}
+    path = directory / "control.tsv"
+    for lineno, row in read_table(path, ("verb", "controller")):
+        _check(row["controller"] in ("subject", "object"), path, lineno, "controller must be subject or object")
+        _check(row["verb"] == row["verb"].lower(), path, lineno, "verb must be a lowercase lemma")
+        _check(row["verb"] not in control, path, lineno, f"duplicate verb {row['verb']!r}")
+        control[row["verb"]] = row["controller"]
+
     return Lexicon(
         frames=frames,
         frame_lemmas={k: frozenset(v) for k, v in frame_lemmas.items()},
@@ -240,4 +249,5 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         measure_nouns=frozenset(nouns["measure"]),
         selection=selection,
         roles=roles,
+        subject_control=frozenset(v for v, c in control.items() if c == "subject"),
     )

@@ -307,3 +307,43 @@ def test_calling_for_protection_against_something_opposes_it(triples):
 def test_emphasising_a_topic_is_speaking_about_it(triples):
     got = triples("Ana Lopez stressed the risks of automated dubbing.")
     assert any(s == "Ana Lopez" and p == "spokeAbout" for s, p, o in got), got
+
+
+def test_purpose_infinitive_after_use_takes_the_subject(triples):
+    got = triples("Nimbus Labs used licensed recordings to train its voice model, Echo.")
+    assert ("Echo", "developedBy", "Nimbus Labs") in got
+    assert not any(p == "developedBy" and "recordings" in o for s, p, o in got)
+
+
+def test_company_short_name_and_repeated_product_name_are_one_entity(extract):
+    ex = extract("Nimbus Labs trained its chatbot, Parley, on novels. Critics say Parley copies authors. "
+                 "Nimbus declined to comment.")
+
+    def root(i):
+        while ex.mentions[i].antecedent is not None:
+            i = ex.mentions[i].antecedent
+        return ex.mentions[i]
+
+    by_text = {}
+    for i, m in enumerate(ex.mentions):
+        by_text.setdefault(m.text, set()).add(root(i).text)
+    assert by_text["Parley"] == {"Parley"}
+    assert by_text["Nimbus"] == {"Nimbus Labs"}
+
+
+def test_when_clause_under_negation_is_still_asserted(triples):
+    got = triples("The court found that Nimbus Labs did not break the law when it copied the books.")
+    assert any(s == "Nimbus Labs" and o == "books" for s, p, o in got), got
+    assert not any(s == "Nimbus Labs" and p == "open:break" for s, p, o in got)
+
+
+def test_purpose_clause_under_negation_is_not_asserted(triples):
+    got = triples("The studio did not sign the deal to protect its actors.")
+    assert not any(o == "actors" for s, p, o in got), got
+
+
+def test_she_never_refers_to_a_name_first_introduced_as_a_product(triples):
+    got = triples("Nimbus Labs trained its chatbot, Parley, on novels. In her opinion, Kerrigan wrote that "
+                  "Parley copied passages. She criticised the firm.")
+    assert ("Parley", "developedBy", "Nimbus Labs") in got
+    assert not any(s == "Parley" and p == "criticizes" for s, p, o in got), got

@@ -27,6 +27,7 @@ def test_shipped_lexicon_loads():
     assert lex.frame("VERB", "sign", None, None).predicate == "signed"
     assert lex.frame("VERB", "call", None, "for").predicate == "urges"
     assert lex.frame("VERB", "urge", None, "about").predicate == "urges"  # the "*" wildcard row
+    assert "use" in lex.subject_control and "urge" not in lex.subject_control
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,8 @@ def test_shipped_lexicon_loads():
         ("types.tsv", "head\twidget\tGadget", "unknown class 'Gadget'"),
         ("modality.tsv", "modal\tshan't\tmaybe", "effect must be one of"),
         ("selection.tsv", "signed\tsubject\tNonsense", "unknown class"),
+        ("control.tsv", "persuade\tsideways", "controller must be subject or object"),
+        ("control.tsv", "use\tobject", "duplicate verb 'use'"),
     ],
 )
 def test_malformed_rows_are_rejected_with_file_and_line(lexdir, file, line, message):

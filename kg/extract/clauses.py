@@ -217,6 +217,12 @@ def _relative_antecedent(verb: Token) -> list[Token]:
     return base if keep or not members else members
 
 
+def _subject_control() -> frozenset[str]:
+    from kg.lexicon import load_lexicon
+
+    return load_lexicon().subject_control
+
+
 def _controller(verb: Token) -> tuple[list[Arg], str] | None:
     """Implicit subject of a non-finite clause, from the clause it depends on.
 
@@ -244,7 +250,8 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         return (agents, "subject-control") if agents else None
     if dep == "xcomp":
         objs = [c for c in head.children if c.dep_ in ("dobj", "dative")]
-        if objs:
+        # "used books to train X" is a purpose infinitive: the subject trains (lexicon control.tsv).
+        if objs and head.lemma_.lower() not in _subject_control():
             return [a for o in objs for a in _expand(o, "control")], "object-control"
         agents = agents_of(head) if not is_passive(head) else [Arg(t, "control") for t in _logical_patients_raw(head)]
         return (agents, "subject-control") if agents else None
@@ -405,6 +412,7 @@ def nested_preps_of(verb: Token) -> list[tuple[str, Arg]]:
     return out
 
 
+_PRESUPPOSED = frozenset("when after before because since as although though while once".split())
 _REPORTING = frozenset("say tell announce state confirm add pledge promise vow insist".split())
 
 
@@ -532,7 +540,9 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
         elif t.dep_ == "advcl":
             if h_mod:
                 weaken(h_mod)
-            if h_neg:
+            # "did not violate the law when it used X": a temporal or causal clause is presupposed,
+            # true whatever the negation says; a purpose ("did not sign to protect X") is not.
+            if h_neg and not any(c.dep_ in ("mark", "advmod") and c.lower_ in _PRESUPPOSED for c in t.children):
                 weaken("hypothetical")
         else:
             break

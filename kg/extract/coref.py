@@ -71,9 +71,45 @@ def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None
     return None
 
 
+def _governing_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None:
+    """The singular non-person subject of a clause above the pronoun's own clause, if it comes first."""
+    t = doc[m.head]
+    own = t.head
+    for _ in range(8):
+        if t.head.i == t.i:
+            return None
+        t = t.head
+        if t.pos_ not in ("VERB", "AUX") or t.i == own.i:
+            continue
+        for c in t.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.i < m.start and c.pos_ != "PRON":
+                idx = table.for_token(c)
+                if idx is None:
+                    return None
+                root = table.spans[idx]
+                while root.antecedent is not None:
+                    root = table.spans[root.antecedent]
+                if is_a(root.cls, "Person") or is_a(root.cls, "Place") or _plural(doc, table.spans[idx]):
+                    return None
+                return idx
+        if t.dep_ in ("relcl", "acl", "ROOT"):
+            return None
+    return None
+
+
 def _weakly_typed(m: MentionSpan) -> bool:
     """A name whose only type evidence is weak (NER's guess, or none), not a place."""
     return not is_a(m.cls, "Place") and max(m.votes.values(), default=0.0) <= 1.0
+
+
+def _may_be_person(table: MentionTable, idx: int) -> bool:
+    """A repeated name is what its first occurrence is: "its chatbot, Scribe ... Scribe" is no "she"."""
+    root = table.spans[idx]
+    seen = {idx}
+    while root.antecedent is not None and root.antecedent not in seen:
+        seen.add(root.antecedent)
+        root = table.spans[root.antecedent]
+    return is_a(root.cls, "Person") or _weakly_typed(root)
 
 
 def _sent_index(doc: Doc) -> dict[int, int]:
@@ -101,7 +137,7 @@ def resolve_coreference(table: MentionTable) -> None:
                 # Closest sentence first; in it a person, else a name NER missed or took for an
                 # organisation (which then becomes a person); a subject before other mentions.
                 cands = [(j, a) for j, a in before if a.kind == "name" and s_here - sent_of[a.start] <= PERSON_WINDOW
-                         and (is_a(a.cls, "Person") or _weakly_typed(a))]
+                         and (is_a(a.cls, "Person") or _weakly_typed(a)) and _may_be_person(table, j)]
                 cands.sort(key=lambda x: (s_here - sent_of[x[1].start], 0 if is_a(x[1].cls, "Person") else 1,
                                           0 if doc[x[1].head].dep_.startswith("nsubj") else 1, -x[1].start))
                 if cands:
@@ -112,6 +148,10 @@ def resolve_coreference(table: MentionTable) -> None:
             elif word in ("its", "their") and _clause_subject(doc, table, m) is not None:
                 # "Acme trained its model": a possessive refers to its own clause's subject.
                 m.antecedent = _clause_subject(doc, table, m)
+            elif word in NEUTER and (gov := _governing_subject(doc, table, m)) is not None:
+                # "Acme did not break the law when it used X": the subject of the clause that
+                # governs the pronoun's own clause.
+                m.antecedent = gov
             elif word in NEUTER:
                 # "it": the subject of a main clause of this or the previous sentence.
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")

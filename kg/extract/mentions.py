@@ -110,6 +110,12 @@ class MentionTable:
     # ------------------------------------------------------------------ registration
 
     def _add(self, span: MentionSpan) -> int:
+        # Whitespace the parser kept at an edge (a blanked dateline, a paragraph break) is no
+        # part of a mention: its text is cut from the article by character offsets.
+        while span.end - 1 > span.start and self.doc[span.end - 1].is_space:
+            span.end -= 1
+        while span.start < span.end - 1 and self.doc[span.start].is_space:
+            span.start += 1
         idx = len(self.spans)
         self.spans.append(span)
         for i in range(span.start, span.end):
@@ -286,6 +292,10 @@ class MentionTable:
             if (is_a(m.cls, "Person") or untyped) and len(words) > len(surname) and words[-1][:1].isupper() \
                     and len("".join(surname)) > 2:
                 patterns.setdefault(surname, idx)
+            # A company's name without its corporate suffix: "Acme" after "Acme Labs" / "Acme Inc.".
+            short = self._without_company_suffix(m, words)
+            if short:
+                patterns.setdefault(short, idx)
         # Names NER found again ("WGA" after "Writers Guild of America (WGA)") link to the first.
         for idx, m in list(self.live()):
             if m.kind != "name" or m.antecedent is not None:
@@ -314,6 +324,19 @@ class MentionTable:
                     step = n
                     break
             i += step
+
+    def _without_company_suffix(self, m: MentionSpan, words: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The distinctive part of a company name ("Acme" of "Acme Labs"), if it is distinctive:
+        proper nouns, not itself a suffix or a common type noun ("Digital Media", "Music Group")."""
+        lex = self.lex
+        if len(words) < 2 or lex.suffix_types.get(words[-1]) != "Company" or not is_a(m.cls, "Organization"):
+            return None
+        rest = words[:-1]
+        toks = self.doc[m.start:m.end - 1]
+        if not all(t.pos_ == "PROPN" and t.text[:1].isupper() and t.text not in lex.suffix_types
+                   and t.lower_ not in lex.head_types and t.lower_ not in lex.role_types and not t.is_stop for t in toks):
+            return None
+        return rest if len("".join(rest)) > 2 else None
 
     def _add_capitalised_runs(self) -> None:
         """Names the tagger split: a run of capitalised words inside a sentence is one name even
@@ -551,6 +574,12 @@ class MentionTable:
         if not any(doc[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
         m = MentionSpan(start, end + 1, "name", tok.i)
+        # The same words named earlier in the article name the same thing ("its chatbot, Scribe
+        # ... Scribe reproduced ..."): link to the first occurrence, so the entity sums the votes.
+        words = [t.text for t in doc[start:end + 1]]
+        m.antecedent = next((j for j, o in sorted(self.live(), key=lambda x: x[1].start)
+                             if o.kind == "name" and o.antecedent is None and o.end <= start
+                             and [t.text for t in doc[o.start:o.end]] == words), None)
         if title_cls:
             m.vote(title_cls, W_ROLE, "title")
         self._name_class_votes(m, None)
