@@ -347,3 +347,15 @@ def test_she_never_refers_to_a_name_first_introduced_as_a_product(triples):
                   "Parley copied passages. She criticised the firm.")
     assert ("Parley", "developedBy", "Nimbus Labs") in got
     assert not any(s == "Parley" and p == "criticizes" for s, p, o in got), got
+
+
+def test_passive_conjunct_of_an_active_verb_takes_its_subject_as_patient(triples):
+    got = triples("The documentary features Ana Lopez and is produced by Ben Carter.")
+    assert ("Ben Carter", "produced", "documentary") in got
+
+
+def test_coordinated_title_of_a_singular_work_noun_is_one_name(triples):
+    got = triples("Ben Carter produced her previous film, Salt and Stone.")
+    assert ("Ben Carter", "produced", "Salt and Stone") in got
+    two = triples("The studio released two films, Salt and Stone.")
+    assert not any("Salt and Stone" in (s, o) for s, p, o in two)

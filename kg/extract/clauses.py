@@ -341,6 +341,9 @@ def _logical_patients_raw(verb: Token) -> list[Token]:
             out.extend(_relative_antecedent(verb))
         elif verb.dep_ == "conj" and is_passive(verb.head):
             out.extend(_logical_patients_raw(verb.head))
+        elif verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+            # "The film stars X and is produced by Y": the active verb's subject is the patient.
+            out.extend(a.token for a in agents_of(verb.head))
         elif verb.dep_ == "advcl" and verb.tag_ == "VBN":
             head = verb.head
             out.extend(a.token for a in agents_of(head)) if not is_passive(head) else out.extend(

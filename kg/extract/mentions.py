@@ -102,6 +102,7 @@ class MentionTable:
         self._add_ner_names()
         self._add_acronym_definitions()
         self._add_capitalised_runs()
+        self._add_coordinated_titles()
         self._propagate_names()
         self._add_proper_noun_runs()
         self._add_personal_pronouns()
@@ -365,6 +366,36 @@ class MentionTable:
                     start += 1
                 self._claim_run(start, j)
                 i = j
+
+    def _add_coordinated_titles(self) -> None:
+        """ "her previous film, Ash and Orchard": one work cannot be two, so the coordinated
+        naming apposition of a singular work noun is a single title (replacing its parts)."""
+        doc, lex = self.doc, self.lex
+        for noun in doc:
+            cls = lex.head_types.get(noun.lemma_.lower())
+            if noun.tag_ != "NN" or cls is None or not is_a(cls, "CreativeWork"):
+                continue
+            named = next((c for c in noun.rights if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+            if named is None or any(t.text not in ",\"“'‘" for t in doc[noun.i + 1:named.left_edge.i]):
+                continue
+            conj = next((c for c in named.children if c.dep_ == "conj" and c.pos_ == "PROPN"), None)
+            if conj is None or not any(c.dep_ == "cc" and c.lower_ == "and" for c in named.children):
+                continue
+            start, end = named.left_edge.i, conj.right_edge.i + 1
+            if any(doc[k].is_punct for k in range(start, end)) or not all(
+                    doc[k].text[:1].isupper() or doc[k].lower_ == "and" for k in range(start, end)):
+                continue
+            inside = {self.by_token[k] for k in range(start, end) if k in self.by_token}
+            if any(self.spans[x].kind != "name" or self.spans[x].start < start or self.spans[x].end > end
+                   for x in inside):
+                continue
+            for x in inside:
+                self.spans[x].start = self.spans[x].end = -1  # retired: the title replaces its parts
+            for k in range(start, end):
+                self.by_token.pop(k, None)
+            m = MentionSpan(start, end, "name", named.i)
+            m.vote(cls, W_HEAD, "apposition")
+            self._add(m)
 
     def _claim_run(self, start: int, end: int) -> None:
         if end - start < 2:
