@@ -144,6 +144,7 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
                 continue
             found.append((si, c, s, o))
     found += list(_through_groups(found, lex))
+    table.link_repeated_names()  # names first met while extracting ("its chatbot, Scribe ... Scribe")
     resolve_coreference(table)
     # Selectional restrictions and domain/range typing look at what the arguments refer to.
     checked = []

@@ -278,32 +278,7 @@ class MentionTable:
         matched even where NER missed them; the new mention links to the full-name mention.
         """
         doc = self.doc
-        patterns: dict[tuple[str, ...], int] = {}
-        for idx, m in sorted(self.live(), key=lambda x: x[1].start):  # the first occurrence owns a name
-            if m.kind != "name" or m.antecedent is not None:
-                continue
-            words = tuple(t.text for t in doc[m.start:m.end])
-            patterns.setdefault(words, idx)
-            for a in m.aliases:
-                patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
-            # A person's surname; also of a name with no type yet ("Jane Q. Doe" NER missed),
-            # unless its last word marks an organisation ("... Collective").
-            untyped = m.cls in ("Entity", "Concept") and words[-1] not in self.lex.suffix_types
-            surname = _surname(doc, m.start, m.end)
-            if (is_a(m.cls, "Person") or untyped) and len(words) > len(surname) and words[-1][:1].isupper() \
-                    and len("".join(surname)) > 2:
-                patterns.setdefault(surname, idx)
-            # A company's name without its corporate suffix: "Acme" after "Acme Labs" / "Acme Inc.".
-            short = self._without_company_suffix(m, words)
-            if short:
-                patterns.setdefault(short, idx)
-        # Names NER found again ("WGA" after "Writers Guild of America (WGA)") link to the first.
-        for idx, m in list(self.live()):
-            if m.kind != "name" or m.antecedent is not None:
-                continue
-            target = patterns.get(tuple(t.text for t in doc[m.start:m.end]))
-            if target is not None and target != idx and self.spans[target].start < m.start:
-                m.antecedent = target  # keeps its own NER evidence; the entity sums the votes
+        patterns = self.link_repeated_names()
         # Scan once: patterns indexed by their first word, longest first.
         by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for key, target in patterns.items():
@@ -325,6 +300,42 @@ class MentionTable:
                     step = n
                     break
             i += step
+
+    def link_repeated_names(self) -> dict[tuple[str, ...], int]:
+        """Link each later occurrence of a known name (or its short form) to the first one.
+
+        Run when the table is built and again after extraction, which creates mentions for names
+        NER missed ("the novelists Jane Ashby-Kerr ... Ashby-Kerr said"). Returns the patterns:
+        word tuples → the mention that owns them.
+        """
+        doc = self.doc
+        patterns: dict[tuple[str, ...], int] = {}
+        for idx, m in sorted(self.live(), key=lambda x: x[1].start):  # the first occurrence owns a name
+            if m.kind != "name" or m.antecedent is not None:
+                continue
+            words = tuple(t.text for t in doc[m.start:m.end])
+            patterns.setdefault(words, idx)
+            for a in m.aliases:
+                patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
+            # A person's surname; also of a name with no type yet ("Jane Q. Doe" NER missed),
+            # unless its last word marks an organisation ("... Collective").
+            untyped = m.cls in ("Entity", "Concept") and words[-1] not in self.lex.suffix_types
+            surname = _surname(doc, m.start, m.end)
+            if (is_a(m.cls, "Person") or untyped) and len(words) > len(surname) and words[-1][:1].isupper() \
+                    and len("".join(surname)) > 2:
+                patterns.setdefault(surname, idx)
+            # A company's name without its corporate suffix: "Acme" after "Acme Labs" / "Acme Inc.".
+            short = self._without_company_suffix(m, words)
+            if short:
+                patterns.setdefault(short, idx)
+        # Names found again ("WGA" after "Writers Guild of America (WGA)") link to the first.
+        for idx, m in list(self.live()):
+            if m.kind != "name" or m.antecedent is not None:
+                continue
+            target = patterns.get(tuple(t.text for t in doc[m.start:m.end]))
+            if target is not None and target != idx and self.spans[target].start < m.start:
+                m.antecedent = target  # keeps its own NER evidence; the entity sums the votes
+        return patterns
 
     def _without_company_suffix(self, m: MentionSpan, words: tuple[str, ...]) -> tuple[str, ...] | None:
         """The distinctive part of a company name ("Acme" of "Acme Labs"), if it is distinctive:
@@ -605,12 +616,6 @@ class MentionTable:
         if not any(doc[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
         m = MentionSpan(start, end + 1, "name", tok.i)
-        # The same words named earlier in the article name the same thing ("its chatbot, Scribe
-        # ... Scribe reproduced ..."): link to the first occurrence, so the entity sums the votes.
-        words = [t.text for t in doc[start:end + 1]]
-        m.antecedent = next((j for j, o in sorted(self.live(), key=lambda x: x[1].start)
-                             if o.kind == "name" and o.antecedent is None and o.end <= start
-                             and [t.text for t in doc[o.start:o.end]] == words), None)
         if title_cls:
             m.vote(title_cls, W_ROLE, "title")
         self._name_class_votes(m, None)
