@@ -377,3 +377,16 @@ def test_surname_links_to_a_full_name_only_found_while_extracting(triples):
 )
 def test_possessive_nominalisation_frames(triples, sentence, triple):
     assert triple in triples(sentence)
+
+
+def test_finite_conjunct_of_an_infinitive_belongs_to_the_main_verb(triples):
+    got = triples("The campaign urges studios to adopt consent rules and calls on the government to act.")
+    assert ("campaign", "urges", "government") in got
+    assert not any(s == "studios" and o == "government" for s, p, o in got)
+
+
+def test_purpose_infinitive_is_not_asserted(triples):
+    got = triples("The guild called on the Senate to ban digital replicas.")
+    assert not any(s == "Senate" and p == "bans" for s, p, o in got), got
+    assert any(s == "Senate" and p == "bans" for s, p, o in triples(
+        "The guild called on the Senate to ban digital replicas.", asserted=False))

@@ -223,6 +223,25 @@ def _subject_control() -> frozenset[str]:
     return load_lexicon().subject_control
 
 
+def _finite_conjunct_of_infinitive(verb: Token) -> bool:
+    """ "urges X to adopt Y and calls on Z": a finite verb cannot conjoin an infinitive, so a
+    conjunct the parser hung on one really conjoins the infinitive's main verb."""
+    head = verb.head
+    return verb.dep_ == "conj" and verb.tag_ in ("VBZ", "VBD", "VBP") and head.dep_ == "xcomp" and head.tag_ == "VB"
+
+
+def _pp_controller(verb: Token) -> tuple[list[Arg], str] | None:
+    """After "call on X", "wait for X" the prepositional object controls the infinitive that
+    follows it directly: "called on the government to act" (the government acts)."""
+    head, first = verb.head, verb.left_edge.i
+    for p in head.children:
+        if p.dep_ == "prep" and p.i < first and (head.lemma_.lower(), p.lower_) in _PP_CONTROL:
+            pobj = next((g for g in p.children if g.dep_ == "pobj" and g.right_edge.i + 1 == first), None)
+            if pobj is not None:
+                return _expand(pobj, "control"), "object-control"
+    return None
+
+
 def _controller(verb: Token) -> tuple[list[Arg], str] | None:
     """Implicit subject of a non-finite clause, from the clause it depends on.
 
@@ -235,6 +254,10 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
     if head.i == verb.i:
         return None
     dep = verb.dep_
+    if _finite_conjunct_of_infinitive(verb) and not is_passive(verb):
+        # The parser's conjunct belongs to the main verb and shares its subject.
+        agents = agents_of(head.head)
+        return (agents, "conj") if agents else None
     if dep == "conj" and head.pos_ in ("VERB", "AUX"):
         if is_passive(head) and not is_passive(verb):
             pats = [Arg(t, "conj-subject") for t in _logical_patients_raw(head)]
@@ -249,6 +272,9 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         agents = [Arg(t, "control") for t in _logical_patients_raw(cop)] if is_passive(cop) else agents_of(cop)
         return (agents, "subject-control") if agents else None
     if dep == "xcomp":
+        pp = _pp_controller(verb)
+        if pp is not None:
+            return pp
         objs = [c for c in head.children if c.dep_ in ("dobj", "dative")]
         # "used books to train X" is a purpose infinitive: the subject trains (lexicon control.tsv).
         if objs and head.lemma_.lower() not in _subject_control():
@@ -268,12 +294,9 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         # after "from X" the "to" is a preposition the parser misread: "ranging from X to voice Y".
         if any(p.dep_ == "prep" and p.lower_ == "from" for p in head.children):
             return None
-        first = verb.left_edge.i
-        for p in head.children:
-            if p.dep_ == "prep" and p.i < first and (head.lemma_.lower(), p.lower_) in _PP_CONTROL:
-                pobj = next((g for g in p.children if g.dep_ == "pobj" and g.right_edge.i + 1 == first), None)
-                if pobj is not None:
-                    return _expand(pobj, "control"), "object-control"
+        pp = _pp_controller(verb)
+        if pp is not None:
+            return pp
         agents = [Arg(t, "control") for t in _logical_patients_raw(head)] if is_passive(head) else agents_of(head)
         return (agents, "purpose") if agents else None
     if dep in ("acl", "amod") and verb.tag_ == "VBG":
@@ -495,6 +518,8 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
         head = t.head
         if head.i == t.i or t.dep_ in ("relcl", "acl", "amod", "appos"):
             break
+        if _finite_conjunct_of_infinitive(t):
+            head = head.head  # "urges X to adopt Y and calls on Z": "calls" conjoins "urges"
         if t.dep_ == "pcomp" and head.pos_ == "ADP":
             if head.lower_ in m["negative-prep"]:
                 polarity = "negative"
@@ -543,6 +568,11 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
         elif t.dep_ == "advcl":
             if h_mod:
                 weaken(h_mod)
+            if t.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children) \
+                    and lemma not in _subject_control():
+                # A purpose ("sued to stop the release", "called on X to require Y") is a goal,
+                # not a fact; what a thing was used or bought for did happen ("used X to train Y").
+                weaken("hypothetical")
             # "did not violate the law when it used X": a temporal or causal clause is presupposed,
             # true whatever the negation says; a purpose ("did not sign to protect X") is not.
             if h_neg and not any(c.dep_ in ("mark", "advmod") and c.lower_ in _PRESUPPOSED for c in t.children):
