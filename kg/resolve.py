@@ -263,15 +263,14 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
             keys[keys_local].append(ci)
 
     # Build entities.
+    # A cluster of pronouns alone (no antecedent found) names nothing.
     roots = sorted({uf.find(ci) for ci in range(len(clusters)) if clusters[ci].size})
+    roots = [r for r in roots if clusters[r].non_pronouns]
     entity_of_root: dict[int, str] = {}
     used_keys: set[str] = set()
     ent_records: dict[int, _Cluster] = {}
     for r in sorted(roots, key=lambda r: (clusters[r].label.casefold(), r)):
-        c = clusters[r]
-        if not c.non_pronouns:
-            continue
-        ent_records[r] = c
+        ent_records[r] = clusters[r]
     # Facts (needed to know which nominal entities take part in facts).
     groups: dict[tuple[int, str | None, str, int, bool], list[Evidence]] = defaultdict(list)
     sentences = [{s.index: s for s in ex.sentences} for ex in extractions]

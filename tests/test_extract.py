@@ -390,3 +390,13 @@ def test_purpose_infinitive_is_not_asserted(triples):
     assert not any(s == "Senate" and p == "bans" for s, p, o in got), got
     assert any(s == "Senate" and p == "bans" for s, p, o in triples(
         "The guild called on the Senate to ban digital replicas.", asserted=False))
+
+
+def test_pronoun_inside_the_governing_subject_is_not_its_own_antecedent(extract):
+    ex = extract("The crew saw the plane land. Some other part of it hit the fence when it stopped.")
+    for i, m in enumerate(ex.mentions):
+        seen = set()
+        while m.antecedent is not None:
+            assert m.antecedent not in seen and m.antecedent != i, m
+            seen.add(m.antecedent)
+            m = ex.mentions[m.antecedent]

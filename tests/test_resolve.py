@@ -128,3 +128,9 @@ def test_resolution_is_independent_of_input_order():
 def test_normalise():
     assert normalise("The Union’s") == normalise("union")
     assert normalise("Screen Actors Guild – American Federation") == "screen actors guild american federation"
+
+
+def test_pronoun_without_antecedent_names_no_entity_and_states_no_fact():
+    kg = resolve([_ex("a", [("it", "Concept", "pronoun"), ("Acme Corp", "Company", "name")], [(0, "sued", 1)])])
+    assert set(_by_label(kg)) == {"Acme Corp"}
+    assert not [f for f in kg.facts if f.predicate == "sued"]

@@ -84,7 +84,8 @@ def _governing_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | N
         for c in t.children:
             if c.dep_ in ("nsubj", "nsubjpass") and c.i < m.start and c.pos_ != "PRON":
                 idx = table.for_token(c)
-                if idx is None:
+                # "some part of it hit X": a subject that holds the pronoun is no antecedent.
+                if idx is None or table.spans[idx].kind == "pronoun" or table.spans[idx].end > m.start:
                     return None
                 root = table.spans[idx]
                 while root.antecedent is not None:
