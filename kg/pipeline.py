@@ -226,18 +226,78 @@ def _extract(articles: Iterable[Article], model: str | None, workers: int, dask_
 
 
 def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings) -> tuple[KnowledgeGraph, Any]:
-    """Resolve every article of the workspace and make its RDF store hold the result."""
-    from kg.rdf import quads
+    """Resolve every article of the workspace and make its RDF store hold the result.
+
+    The store is synced from kg's TriG text of the graph (:meth:`kg.store.GraphStore.sync_blocks`),
+    which is graph.trig byte for byte: the report's ``trig`` names a private link to it that
+    :func:`write_outputs` moves into place instead of serialising the graph again.
+    """
+    from kg.rdf import graph_blocks
 
     t0 = time.perf_counter()
     graph = resolve(ws.cache, min_confidence=min_confidence)
     timings.resolve = time.perf_counter() - t0
+    store = ws.graph  # takes the store's write lock
     t1 = time.perf_counter()
     checkpoint("before-sync")
-    sync = ws.graph.sync(quads(graph))
+    sync = store.sync_blocks(graph_blocks(graph))
+    sync = _keep_synced_trig(sync, graph, Path(ws.path))
     checkpoint("after-sync")
     timings.store = time.perf_counter() - t1
     return graph, sync
+
+
+_SYNCED_TRIG = ".graph.trig.synced"
+
+
+def _keep_synced_trig(sync: Any, graph: KnowledgeGraph, folder: Path) -> Any:
+    """A hard link, in ``folder``, to the TriG text the store was just synced from (the next sync
+    replaces the store's copy, not this one), named after this process and ``graph``; the report
+    with ``trig`` pointing at it. Links nobody took (a build without outputs, a killed run) are
+    removed by the next sync."""
+    import dataclasses
+
+    for stale in folder.glob(f"{_SYNCED_TRIG}-*"):
+        stale.unlink(missing_ok=True)
+    source = getattr(sync, "trig", None)
+    if not source:
+        return sync
+    link = folder / f"{_SYNCED_TRIG}-{os.getpid()}-{id(graph):x}"
+    try:
+        os.link(source, link)
+    except OSError:  # no hard links on this file system: write_outputs serialises the graph
+        return dataclasses.replace(sync, trig=None)
+    return dataclasses.replace(sync, trig=str(link))
+
+
+def _take_synced_trig(result: BuildResult, target: Path) -> bool:
+    """Move the TriG text :func:`_keep_synced_trig` kept for ``result`` to ``target``."""
+    source = getattr(result.sync, "trig", None)
+    if not source or not Path(source).name.endswith(f"-{os.getpid()}-{id(result.graph):x}"):
+        return False
+    source = Path(source)
+    try:
+        os.replace(source, target)  # same file system (the store is usually under the output dir)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass
+    import shutil
+
+    copy = target.with_name(target.name + ".copy")
+    try:
+        with open(source, "rb") as src, open(copy, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(copy, target)
+        return True
+    except OSError:
+        copy.unlink(missing_ok=True)
+        return False
+    finally:
+        source.unlink(missing_ok=True)
 
 
 def remove_articles(article_ids: Iterable[str], store: str | Path, *,
@@ -276,7 +336,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: i
     try:
         write_atomic(staged["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
         checkpoint("between-outputs")
-        write_atomic(staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
+        if not _take_synced_trig(result, staged["graph.trig"]):  # the store's sync wrote it already
+            write_atomic(staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
         result.timings.rdf = time.perf_counter() - t0
         from kg.network import from_knowledge_graph
         from kg.render import render_html

@@ -62,6 +62,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -71,6 +72,7 @@ import multiprocessing.connection
 import os
 import queue
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -184,6 +186,9 @@ _PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
 # Above this many changed quads, and when they are more than half the store, sync() reloads
 # everything with the bulk loader instead of one (much slower per quad) transaction.
 _REBUILD_MIN_QUADS = 50_000
+# A change of the data's schema (a new open relation) updates the inferences of the nodes it
+# concerns; above this many nodes the inferred graph is recomputed instead.
+_LOCAL_MAX = 100_000
 
 
 class StoreError(KgError):
@@ -671,6 +676,9 @@ class SyncReport:
     inferred: int = 0
     mode: str = "noop"
     seconds: float = 0.0
+    trig: str | None = None
+    """With :meth:`GraphStore.sync_blocks`: the TriG file the store now holds (the bytes of
+    ``trig_chunks(blocks)``; valid until the next write)."""
 
     @property
     def changed(self) -> bool:
@@ -784,6 +792,574 @@ def _directory_fingerprint(path: Path) -> tuple:
     return tuple(sorted(out))
 
 
+# ============================================================================ kg's TriG text
+#
+# The fast path for kg's own datasets (GraphStore.sync_blocks): the dataset is serialised once
+# with kg.serialize's TriG writer (the exact bytes of graph.trig); each graph's digest is the
+# SHA-256 of its section of that text; a fresh store is bulk-loaded from the text piece by piece
+# (named graphs as TriG, the merge view as the same blocks read as Turtle) by Oxigraph's loader in
+# a background thread while the rest is still being written; and the text is kept beside the
+# store, so that the next sync finds what changed inside a graph by comparing subject blocks
+# instead of reading the graph back from the database.
+
+_TEXT_NAME = "kg-dataset.trig"
+"""File, in the store directory, holding the TriG text the store was last synced from."""
+_PIECE_BYTES = 2 << 20  # bytes of text per bulk_load call: bounds the loader's memory
+_FLUSH_BYTES = 1 << 20
+_BLOCK_START = re.compile(rb"^    (?=[^ \n])", re.M)  # a subject block opens at a 4-space indent
+_LINE_BLOCK = b"\n    "
+# A changed graph without its previous text is diffed by reading it back from the database (slow:
+# ~5 µs a triple, and Python memory); above this many triples the sync reloads in bulk instead.
+_READ_DIFF_MAX = 200_000
+_RDF_TYPE_S = str(RDF.type)
+
+
+@dataclass
+class _Section:
+    """Where one graph's text lies in a :class:`_Text` (usually one range), its SHA-256 and the
+    number of triples written in it."""
+
+    ranges: list[list[int]]
+    digest: str = ""
+    triples: int = 0
+
+
+class _Text:
+    """A dataset as :func:`kg.serialize.trig_chunks` writes it: prefix lines, then one section
+    ``<graph> {\\n    <block>...}\\n`` per graph (sections separated by a blank line), indexed."""
+
+    def __init__(self, path: Path, prefix_len: int, sections: dict[str, _Section]) -> None:
+        self.path = Path(path)
+        self.prefix_len = prefix_len
+        self.sections = sections
+        self._prefix: bytes | None = None
+
+    @property
+    def prefix(self) -> bytes:
+        if self._prefix is None:
+            self._prefix = self.read(0, self.prefix_len)
+        return self._prefix
+
+    def read(self, start: int, end: int) -> bytes:
+        with open(self.path, "rb") as fh:
+            fh.seek(start)
+            data = fh.read(end - start)
+        if len(data) != end - start:
+            raise OSError(f"{self.path} is shorter than its index says")
+        return data
+
+    def section(self, graph: str) -> bytes:
+        return b"".join(self.read(a, b) for a, b in self.sections[graph].ranges)
+
+    def body(self, graph: str) -> bytes:
+        """The graph's subject blocks (valid Turtle after :attr:`prefix`)."""
+        return b"".join(_section_body(self.read(a, b)) for a, b in self.sections[graph].ranges)
+
+    def holds(self, graph: str, digest: str) -> bool:
+        """Whether this text has the section of ``graph`` whose digest is ``digest``."""
+        if graph not in self.sections:
+            return False
+        try:
+            return hashlib.sha256(self.section(graph)).hexdigest() == digest
+        except OSError:
+            return False
+
+    @property
+    def index_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".index.json")
+
+    def save_index(self, path: Path) -> None:
+        doc = {"prefix": self.prefix_len,
+               "graphs": {g: [s.ranges, s.digest, s.triples] for g, s in self.sections.items()}}
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> _Text | None:
+        """The text at ``path`` with its saved index, or None (missing or unreadable). The index is
+        only a hint: a section is used only when its bytes hash to the digest the store expects."""
+        try:
+            doc = json.loads(path.with_name(path.name + ".index.json").read_text(encoding="utf-8"))
+            sections = {g: _Section([list(r) for r in ranges], digest, int(n))
+                        for g, (ranges, digest, n) in doc["graphs"].items()}
+            if not path.is_file():
+                return None
+            return cls(path, int(doc["prefix"]), sections)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _section_body(section: bytes) -> bytes:
+    head = section.find(b"{\n")
+    if head < 0 or not section.endswith(b"}\n"):
+        raise ValueError("not a kg TriG graph section")
+    return section[head + 2 : -2]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _write_text(
+    blocks: Iterable[tuple[Any, tuple[Any, list]]],
+    path: Path,
+    *,
+    observe: Any = None,
+    on_segments: Any = None,
+) -> _Text:
+    """Write ``blocks`` (:func:`kg.rdf.graph_blocks`) to ``path`` as kg's TriG and index it.
+
+    ``observe(subject, pairs)`` sees every block. ``on_segments(segments)`` is told, each time a
+    batch of text is on disk, which graph bodies it holds: ``(header, start, end, last)`` where
+    ``header`` is the section's ``<graph> {`` line and ``last`` says the body ends at ``end``
+    (a segment may end inside a block when not ``last``). The bytes are exactly
+    ``trig_chunks(blocks)``'s."""
+    from itertools import groupby
+
+    from kg.serialize import trig_chunks
+
+    prefix = "".join(trig_chunks(())).encode("utf-8")
+    sections: dict[str, _Section] = {}
+    hashes: dict[str, Any] = {}
+    segments: list[tuple[bytes, int, int, bool]] = []
+    buf: list[bytes] = [prefix]
+    pos = len(prefix)
+    written = 0
+    header: bytes | None = None  # of the open section
+    head = b""
+    handed = 0  # how far the open section's body was handed to on_segments
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        def flush() -> None:
+            nonlocal written, handed
+            _write_all(fd, b"".join(buf))
+            buf.clear()
+            written = pos
+            if on_segments is not None:
+                if header is not None and pos > handed:
+                    segments.append((header, handed, pos, False))
+                    handed = pos
+                if segments:
+                    on_segments(list(segments))
+                    segments.clear()
+
+        for g, run in groupby(blocks, key=lambda item: item[0]):
+            key = _Input.graph_key(g)
+            count = 0
+
+            def items(run: Iterable = run) -> Iterator:
+                nonlocal count
+                for item in run:
+                    pairs = item[1][1]
+                    count += len(pairs)
+                    if observe is not None and pairs:
+                        observe(item[1][0], pairs)
+                    yield item
+
+            chunks = trig_chunks(items())
+            next(chunks)  # the prefix lines, written once
+            h = hashes[key] if key in hashes else hashlib.sha256()
+            start = None
+            for chunk in chunks:
+                if pos - written >= _FLUSH_BYTES and header is not None:
+                    flush()  # before the chunk: a flushed part of a body never holds the closing "}"
+                data = chunk.encode("utf-8")
+                if start is None:
+                    if pos > len(prefix):
+                        buf.append(b"\n")
+                        pos += 1
+                    start = pos
+                    head = b""
+                if header is None:
+                    head += data
+                    at = head.find(b"{\n")
+                    if at >= 0:
+                        header = head[: at + 2]
+                        handed = start + at + 2
+                h.update(data)
+                buf.append(data)
+                pos += len(data)
+            if start is None:
+                continue  # a graph without triples is no graph
+            if header is None or not data.endswith(b"}\n"):
+                raise ValueError("kg.serialize.trig_chunks wrote an unexpected graph section")
+            segments.append((header, handed, pos - 2, True))
+            header = None
+            hashes[key] = h
+            if key in sections:
+                sections[key].ranges.append([start, pos])
+                sections[key].triples += count
+            else:
+                sections[key] = _Section([[start, pos]], triples=count)
+        flush()
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    for key, h in hashes.items():
+        sections[key].digest = h.hexdigest()
+    return _Text(path, len(prefix), sections)
+
+
+def _units(body: bytes) -> dict[bytes, int]:
+    """Subject token -> hash of the text of its block(s), for a graph body."""
+    units: dict[bytes, int] = {}
+    starts = [m.start() for m in _BLOCK_START.finditer(body)]
+    starts.append(len(body))
+    for i in range(len(starts) - 1):
+        a = starts[i]
+        key = body[a + 4 : body.find(b" ", a + 4)]
+        h = hash(body[a : starts[i + 1]])
+        prev = units.get(key)
+        units[key] = h if prev is None else hash((prev, h))
+    return units
+
+
+def _blocks_of(body: bytes, keys: set[bytes]) -> bytes:
+    """The blocks of ``body`` whose subject token is in ``keys``."""
+    out = []
+    starts = [m.start() for m in _BLOCK_START.finditer(body)]
+    starts.append(len(body))
+    for i in range(len(starts) - 1):
+        a = starts[i]
+        if body[a + 4 : body.find(b" ", a + 4)] in keys:
+            out.append(body[a : starts[i + 1]])
+    return b"".join(out)
+
+
+def _parse_stored(prefix: bytes, body: bytes) -> dict[tuple, None]:
+    """The triples of Turtle ``body`` as the store holds them (canonical literals)."""
+    if not body:
+        return {}
+    return {
+        (_stored(t.subject), t.predicate, _stored(t.object)): None
+        for t in ox.parse(prefix + body, format=ox.RdfFormat.TURTLE)
+    }
+
+
+def _cut(data: bytes) -> int:
+    """Offset of the last subject block that starts in ``data`` after offset 0 (0: none)."""
+    i = len(data)
+    while True:
+        i = data.rfind(_LINE_BLOCK, 0, i)
+        if i < 0:
+            return 0
+        nxt = data[i + 5 : i + 6]
+        if nxt and nxt not in (b" ", b"\n"):
+            return i + 1
+
+
+class _Loader:
+    """Oxigraph's bulk loader fed with kg's TriG text in a background thread, piece by piece (a
+    piece is about :data:`_PIECE_BYTES` of text, which bounds the loader's memory): the graph
+    bodies as TriG into their named graphs and as Turtle into the default graph (the merge view;
+    the store keeps each triple once), and Turtle lines into the inferred graph. ``bulk_load``
+    releases the GIL, so the loading overlaps the writing."""
+
+    def __init__(self, store: ox.Store, prefix: bytes, text: Path, spool: Path | None = None, *,
+                 threaded: bool = True) -> None:
+        self.store = store
+        self.prefix = prefix
+        self.paths = {"text": text, "spool": spool}
+        self.error: BaseException | None = None
+        self._fds: dict[str, int] = {}  # opened on first use: the writer creates the files
+        self._carry = b""
+        self._named: list[bytes] = []
+        self._merged: list[bytes] = []
+        self._size = 0
+        self._inferred: list[bytes] = []
+        self._inf_size = 0
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue = queue.Queue()  # items are offsets: the text itself is read back from disk
+            self._thread = threading.Thread(target=self._run, name="kg-store-loader", daemon=True)
+            self._thread.start()
+
+    # -- called by the writer
+    def segments(self, segments: list[tuple[bytes, int, int, bool]]) -> None:
+        self._submit(("text", segments))
+
+    def inferred(self, start: int, end: int) -> None:
+        self._submit(("spool", start, end))
+
+    def _submit(self, item: tuple) -> None:
+        if self._queue is None:
+            if self.error is None:
+                self._do(item)
+        else:
+            self._queue.put(item)
+
+    def close(self) -> None:
+        """Load what is left, wait for the thread and re-raise its error."""
+        try:
+            if self._queue is not None:
+                self._queue.put(None)
+                self._thread.join()  # type: ignore[union-attr]
+            elif self.error is None:
+                self._finish()
+        finally:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds.clear()
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        """Stop without loading the rest (the writer failed); errors are dropped."""
+        self.error = self.error or StoreError("loading aborted")
+        try:
+            self.close()
+        except BaseException:  # noqa: BLE001
+            pass
+
+    # -- the loading thread
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()  # type: ignore[union-attr]
+            if item is None:
+                break
+            if self.error is None:
+                try:
+                    self._do(item)
+                except BaseException as exc:  # noqa: BLE001 - re-raised by close()
+                    self.error = exc
+        if self.error is None:
+            try:
+                self._finish()
+            except BaseException as exc:  # noqa: BLE001
+                self.error = exc
+
+    def _read(self, which: str, start: int, end: int) -> bytes:
+        fd = self._fds.get(which)
+        if fd is None:
+            fd = self._fds[which] = os.open(self.paths[which], os.O_RDONLY)
+        data = os.pread(fd, end - start, start)
+        if len(data) != end - start:
+            raise OSError(f"{self.paths[which]}: short read")
+        return data
+
+    def _do(self, item: tuple) -> None:
+        if item[0] == "spool":
+            data = self._read("spool", item[1], item[2])
+            self._inferred.append(data)
+            self._inf_size += len(data)
+            if self._inf_size >= _PIECE_BYTES:
+                self._flush_inferred()
+            return
+        for header, start, end, last in item[1]:
+            pos = start
+            while pos < end or (last and self._carry):
+                step = min(end, pos + _PIECE_BYTES)
+                data = self._carry + self._read("text", pos, step)
+                pos = step
+                if pos < end or not last:
+                    at = _cut(data)
+                    data, self._carry = data[:at], data[at:]
+                else:
+                    self._carry = b""
+                if data:
+                    self._named.append(header + data + b"}\n")
+                    self._merged.append(data)
+                    self._size += len(data)
+                    if self._size >= _PIECE_BYTES:
+                        self._flush()
+
+    def _finish(self) -> None:
+        if self._carry:
+            raise ValueError("kg TriG text ended inside a graph")
+        self._flush()
+        self._flush_inferred()
+
+    def _flush(self) -> None:
+        if self._named:
+            named, merged = b"".join(self._named), b"".join(self._merged)
+            self._named.clear()
+            self._merged.clear()
+            self._size = 0
+            self.store.bulk_load(input=self.prefix + named, format=ox.RdfFormat.TRIG)
+            self.store.bulk_load(input=self.prefix + merged, format=ox.RdfFormat.TURTLE, to_graph=_DEFAULT)
+
+    def _flush_inferred(self) -> None:
+        if self._inferred:
+            data = b"".join(self._inferred)
+            self._inferred.clear()
+            self._inf_size = 0
+            self.store.bulk_load(input=self.prefix + data, format=ox.RdfFormat.TURTLE, to_graph=_INFERRED)
+
+
+class _Spool:
+    """Append-only temporary file for the inference candidates; each write is handed to the loader."""
+
+    def __init__(self, path: Path, loader: _Loader) -> None:
+        self.path = path
+        self.loader = loader
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.pos = 0
+
+    def write(self, data: bytes) -> None:
+        _write_all(self.fd, data)
+        self.loader.inferred(self.pos, self.pos + len(data))
+        self.pos += len(data)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class _StreamInference:
+    """The subclass / subproperty entailments of a dataset, computed block by block while it is
+    serialised (fresh loads), as Turtle lines for the inferred graph.
+
+    A candidate already in the merge view must not be in the inferred graph. Within a block that
+    is checked directly; across blocks, kg's data keeps all of a subject's types in one block, so
+    only subjects typed in several blocks (few, or none) and the triples with a predicate that is
+    some property's superproperty (few) are reconciled against the store after the load
+    (:meth:`corrections`). Schema triples in the data (open relations: ``kgr:x rdfs:subPropertyOf
+    kg:relatedTo``) extend the hierarchy as they come; one that changes the hierarchy of a term
+    already used makes the result ``dirty`` (the caller then recomputes from the store).
+    """
+
+    def __init__(self, schema: _Schema, emit: Any, *, subclass: bool = True, subproperty: bool = True) -> None:
+        from kg.serialize import term
+
+        self._term = term
+        self._emit = emit
+        self._use_sc = subclass
+        self._use_sp = subproperty
+        self.classes = {c: set(s) for c, s in schema.classes.items()}
+        self.props = {p: set(s) for p, s in schema.props.items()}
+        self._subs: dict[str, dict[str, set[str]]] = {_SUBCLASS: {}, _SUBPROP: {}}
+        for pred, table in ((_SUBCLASS, self.classes), (_SUBPROP, self.props)):
+            for x, sups in table.items():
+                for y in sups:
+                    self._subs[pred].setdefault(y, set()).add(x)
+        self.targets = set().union(*self.props.values()) if self.props else set()
+        self.dirty = _RDF_TYPE_S in self.targets
+        self.used_classes: set[str] = set()
+        self.used_props: set[str] = set()
+        self.present: dict[tuple[str, str, str], Any] = {}  # merge triples with a target predicate
+        self.candidates: set[int] = set()  # hashes of the property candidates written
+        self.typed: set[int] = set()
+        self.multi: set[str] = set()
+        self.schema_triples: list[tuple[str, str, str]] = []
+        self._rendered: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._lines: list[str] = []
+        self._watch = set(_SCHEMA_PREDICATES) | self.targets | (set(self.props) if subproperty else set())
+
+    def _render(self, table: str, x: str) -> list[tuple[str, str]]:
+        sups = (self.classes if table == _SUBCLASS else self.props).get(x, ())
+        out = [(y, self._term(URIRef(y))) for y in sorted(sups)]
+        self._rendered[(table, x)] = out
+        return out
+
+    def _edge(self, a: str, pred: str, b: str) -> None:
+        self.schema_triples.append((a, pred, b))
+        if pred not in (_SUBCLASS, _SUBPROP) or a == b:
+            return
+        table = self.classes if pred == _SUBCLASS else self.props
+        used = self.used_classes if pred == _SUBCLASS else self.used_props
+        subs = self._subs[pred]
+        add = {b} | table.get(b, set())
+        for x in {a} | subs.get(a, set()):
+            new = add - table.get(x, set()) - {x}
+            if not new:
+                continue
+            if x in used:
+                self.dirty = True  # blocks already written used the old hierarchy
+            table.setdefault(x, set()).update(new)
+            self._rendered.pop((pred, x), None)
+            if pred == _SUBPROP and self._use_sp:
+                self._watch.add(x)
+            for y in new:
+                subs.setdefault(y, set()).add(x)
+                if pred == _SUBPROP and y not in self.targets:
+                    if y in self.used_props or y == _RDF_TYPE_S:
+                        self.dirty = True
+                    self.targets.add(y)
+                    self._watch.add(y)
+
+    def block(self, subject: Any, pairs: list) -> None:
+        ss = str(subject)
+        ts = None
+        types: set[str] | None = None
+        watch, used = self._watch, self.used_props
+        for p, o in pairs:
+            ps = str(p)  # (rdflib compares a URIRef with a str in Python: str keys are faster)
+            if ps == _RDF_TYPE_S:
+                if type(o) is URIRef:
+                    if types is None:
+                        types = set()
+                    types.add(str(o))
+                continue
+            used.add(ps)
+            if ps in watch:
+                if ts is None:
+                    ts = self._term(subject)
+                self._watched(ss, ts, ps, o)
+        if types and self._use_sc:
+            h = hash(ss)
+            if h in self.typed:
+                self.multi.add(ss)
+            else:
+                self.typed.add(h)
+            self.used_classes.update(types)
+            done: set[str] = set()
+            lines = self._lines
+            for c in types:
+                if c not in self.classes:
+                    continue
+                for sup, tsup in self._rendered.get((_SUBCLASS, c)) or self._render(_SUBCLASS, c):
+                    if sup not in types and sup not in done:
+                        done.add(sup)
+                        if ts is None:
+                            ts = self._term(subject)
+                        lines.append(f"{ts} a {tsup} .\n")
+        if len(self._lines) >= 8192:
+            self.flush()
+
+    def _watched(self, ss: str, ts: str, ps: str, o: Any) -> None:
+        """A pair whose predicate is a schema predicate, has superproperties or is one."""
+        if ps in _SCHEMA_PREDICATES and type(o) is URIRef:
+            self._edge(ss, ps, str(o))
+        sups = self.props.get(ps) if self._use_sp else None
+        okey = _key(o)
+        if ps in self.targets:
+            self.present[(ss, ps, okey)] = o
+        if sups:
+            to = None
+            for sup, tsup in self._rendered.get((_SUBPROP, ps)) or self._render(_SUBPROP, ps):
+                k = (ss, sup, okey)
+                if k in self.present:
+                    continue
+                self.candidates.add(hash(k))
+                if to is None:
+                    to = self._term(o)
+                self._lines.append(f"{ts} {tsup} {to} .\n")
+
+    def flush(self) -> None:
+        if self._lines:
+            self._emit("".join(self._lines).encode("utf-8"))
+            self._lines.clear()
+
+    def data_schema(self) -> list[tuple]:
+        return [(_named(s), _named(p), _named(o)) for s, p, o in self.schema_triples]
+
+    def corrections(self, st: ox.Store) -> list[tuple]:
+        """Candidates written to the inferred graph that the merge view holds after all."""
+        out = []
+        for (s, p, okey), o in self.present.items():
+            if hash((s, p, okey)) in self.candidates:
+                out.append((_named(s), _named(p), _stored(to_ox(o))))
+        for s in self.multi:
+            node = _named(s)
+            for q in st.quads_for_pattern(node, _RDF_TYPE, None, _INFERRED):
+                if ox.Quad(node, _RDF_TYPE, q.object, _DEFAULT) in st:
+                    out.append((node, _RDF_TYPE, q.object))
+        return out
+
+
 class GraphStore:
     """kg's dataset in an Oxigraph store, on disk (``path``) or in memory (``path=None``).
 
@@ -841,6 +1417,7 @@ class GraphStore:
         self._rules_wanted = rules
         self._pool: QueryPool | None = None
         self._lock = threading.RLock()
+        self._memory_dir: Path | None = None  # an in-memory store keeps its synced text here
         self._store = self._open()
         self._load_state()
 
@@ -927,6 +1504,9 @@ class GraphStore:
             except OSError:
                 pass
         self._store = None  # type: ignore[assignment]
+        if getattr(self, "_memory_dir", None) is not None:
+            shutil.rmtree(self._memory_dir, ignore_errors=True)
+            self._memory_dir = None
 
     def __enter__(self) -> GraphStore:
         return self
@@ -1214,7 +1794,291 @@ class GraphStore:
             total = sum(c for _, c in stored.values())
             if prune and delta > _REBUILD_MIN_QUADS and delta > total // 2:
                 return self._bulk(incoming, wanted, stored, started)
-            return self._transaction(changes, wanted, stored, len(incoming) - len(changed), started, diffs=diffs)
+            counts = {g: len(new) if new else None for g, new in changes.items()}
+            return self._transaction(counts, wanted, stored, len(incoming) - len(changed), started, diffs=diffs)
+
+    def sync_blocks(
+        self, blocks: Iterable[tuple[Any, tuple[Any, list]]], *, prune: bool = True, rebuild: bool = False
+    ) -> SyncReport:
+        """:meth:`sync` for kg's own datasets, given as :func:`kg.rdf.graph_blocks` yields them.
+
+        The dataset is written once as TriG (the bytes of ``trig_chunks(blocks)``, i.e. kg's
+        ``graph.trig``; ``report.trig`` names the file) and everything is read from that text:
+
+        * a graph's digest is the SHA-256 of its section of the text;
+        * a fresh store (or a rebuild, or a change of the ontology or the rules) is bulk-loaded
+          from the text by Oxigraph's loader in a background thread while the text is still being
+          written, in pieces of a few MB (bounded memory); the subclass / subproperty entailments
+          are computed block by block on the way;
+        * otherwise the store keeps the text it was last synced from (:data:`_TEXT_NAME`, in its
+          directory), and a changed graph is diffed subject block by subject block against it:
+          only the blocks that differ are parsed, and the change is one transaction as with
+          :meth:`sync`. Without that text (or when it does not match the store) a graph is read
+          back from the database, or, when that would be large, the store is reloaded in bulk.
+
+        Blank nodes are not supported (kg's writer never makes them). Digests differ from those
+        of :meth:`sync`: a store synced both ways rewrites graphs when it switches.
+
+        Examples
+        --------
+        >>> from kg.model import Article, KnowledgeGraph
+        >>> from kg.rdf import graph_blocks
+        >>> kg = KnowledgeGraph((Article(id="a1", text="Hello.", title="Hi"),), (), ())
+        >>> with GraphStore() as store:
+        ...     first = store.sync_blocks(graph_blocks(kg))
+        ...     again = store.sync_blocks(graph_blocks(kg))
+        ...     titles = [str(r.t) for r in store.query("SELECT ?t WHERE { ?a dcterms:title ?t }")]
+        >>> first.mode, again.mode, titles
+        ('bulk', 'noop', ['Hi'])
+        """
+        started = time.perf_counter()
+        self._check_writable()
+        with self._lock:
+            folder = self._text_dir()
+            for stale in folder.glob(f"{_TEXT_NAME}.*.new"):  # from a run that was killed
+                stale.unlink(missing_ok=True)
+            new_path = folder / f"{_TEXT_NAME}.{os.getpid()}.{threading.get_ident()}.new"
+            try:
+                return self._sync_text(blocks, new_path, prune, rebuild, started)
+            except OSError as exc:
+                raise StoreError(f"cannot write the store {self.path or 'in memory'}: {one_line(exc)}") from None
+            finally:
+                new_path.unlink(missing_ok=True)
+
+    def _text_dir(self) -> Path:
+        if self.path is not None:
+            return self.path
+        if self._memory_dir is None:
+            self._memory_dir = Path(tempfile.mkdtemp(prefix="kg-store-"))
+        return self._memory_dir
+
+    def _text_file(self) -> Path:
+        return self._text_dir() / _TEXT_NAME
+
+    def _sync_text(self, blocks: Iterable, new_path: Path, prune: bool, rebuild: bool, started: float) -> SyncReport:
+        ontology_digest = _ontology_for(self.ontology)[1]
+        meta = self._meta_store_triples()
+        stored = {g: (d, int(meta.get((g, "count"), 0))) for (g, key), d in meta.items() if key == "digest"}
+        settings_changed = (meta.get(("store", "rules")) != " ".join(self.rules)
+                            or meta.get(("store", "ontology")) != ontology_digest)
+        old = _Text.load(self._text_file())
+        total = sum(c for _, c in stored.values())
+        fresh = not self._user_graph_nodes() or self.state in ("loading", "empty")
+        if fresh or (prune and (rebuild or settings_changed or (old is None and total > _READ_DIFF_MAX))):
+            return self._bulk_text(blocks, new_path, stored, started, ontology_digest)
+        text = _write_text(blocks, new_path)
+        wanted = {g: s.digest for g, s in text.sections.items()}
+        changed = [g for g in text.sections if stored.get(g, ("",))[0] != wanted[g]]
+        present = {n.value for n in self._user_graph_nodes()}
+        removed = sorted((set(stored) | present) - set(text.sections)) if prune else []
+        counts: dict[str, int | None] = {}
+        diffs: dict[str, tuple[dict, dict]] = {}
+        delta = 0
+        for g in removed:
+            diffs[g] = (self._read_graph(g), {})
+            counts[g] = None
+            delta += len(diffs[g][0])
+        for g in changed:
+            diff = self._text_diff(g, text, old, stored, present)
+            if diff is None and prune:
+                return self._reload_text(text, stored, started, ontology_digest)
+            if diff is None:
+                diff = self._read_diff(g, text)
+            diffs[g] = diff
+            counts[g] = text.sections[g].triples
+            delta += len(diff[0]) + len(diff[1])
+            if prune and delta > _REBUILD_MIN_QUADS and delta > total // 2:
+                return self._reload_text(text, stored, started, ontology_digest)
+        report = self._transaction(counts, wanted, stored, len(text.sections) - len(changed), started, diffs=diffs)
+        self._install_text(text)
+        return dataclasses.replace(report, trig=str(text.path), seconds=time.perf_counter() - started)
+
+    def _text_diff(
+        self, g: str, text: _Text, old: _Text | None, stored: Mapping[str, tuple[str, int]], present: set[str]
+    ) -> tuple[dict, dict] | None:
+        """(to delete, to insert) in graph ``g`` to give it its content in ``text``; None when
+        that would mean reading a large graph back from the database."""
+        if g in stored and old is not None and old.holds(g, stored[g][0]):
+            old_body, new_body = old.body(g), text.body(g)
+            before_units, after_units = _units(old_body), _units(new_body)
+            keys = {k for k, h in after_units.items() if before_units.get(k) != h}
+            keys.update(k for k in before_units if k not in after_units)
+            del before_units, after_units
+            before = _parse_stored(old.prefix, _blocks_of(old_body, keys))
+            after = _parse_stored(text.prefix, _blocks_of(new_body, keys))
+        elif g not in stored and g not in present:
+            before, after = {}, _parse_stored(text.prefix, text.body(g))
+        elif stored.get(g, ("", 0))[1] > _READ_DIFF_MAX:
+            return None
+        else:
+            return self._read_diff(g, text)
+        return {t: None for t in before if t not in after}, {t: None for t in after if t not in before}
+
+    def _read_diff(self, g: str, text: _Text) -> tuple[dict, dict]:
+        before = self._read_graph(g)
+        after = _parse_stored(text.prefix, text.body(g))
+        return {t: None for t in before if t not in after}, {t: None for t in after if t not in before}
+
+    def _install_text(self, text: _Text) -> None:
+        """Keep ``text`` as the text the store holds (after the write that made it so)."""
+        dest = self._text_file()
+        if text.path != dest:
+            os.replace(text.path, dest)
+            text.path = dest
+        text.save_index(text.index_path)
+
+    def _start_bulk(self) -> None:
+        st = self.store
+        st.clear()
+        st.update(f"INSERT DATA {{ GRAPH {_META_G} {{ {_STORE_NODE} {_M_STATE} \"loading\" }} }}")
+        self.state = "loading"
+        self._user_graphs = None
+
+    def _bulk_text(
+        self, blocks: Iterable, new_path: Path, stored: Mapping[str, tuple[str, int]], started: float,
+        ontology_digest: str,
+    ) -> SyncReport:
+        """Clear the store and load ``blocks`` while they are written (see :meth:`sync_blocks`)."""
+        from kg.serialize import trig_chunks
+
+        st = self.store
+        self._start_bulk()
+        schema, _, _ = self._schema_for([])  # the ontology's; the data's own schema comes with the blocks
+        rules = set(self.rules)
+        spool_path = new_path.with_name(new_path.name[: -len(".new")] + ".inferred.new")
+        loader = _Loader(st, "".join(trig_chunks(())).encode("utf-8"), new_path, spool_path)
+        inference = spool = None
+        try:
+            if rules <= {"subclass", "subproperty"}:
+                spool = _Spool(spool_path, loader)
+                inference = _StreamInference(schema, spool.write, subclass="subclass" in rules,
+                                             subproperty="subproperty" in rules)
+            text = _write_text(blocks, new_path, observe=None if inference is None else inference.block,
+                               on_segments=loader.segments)
+            if inference is not None:
+                inference.flush()
+        except BaseException:
+            loader.abort()
+            raise
+        finally:
+            if spool is not None:
+                spool.close()
+        try:
+            loader.close()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot load into the store {self.path}: {one_line(exc)}") from None
+        finally:
+            spool_path.unlink(missing_ok=True)
+        if inference is None or inference.dirty:
+            return self._reload_text(text, stored, started, ontology_digest)
+        schema, ontology, _ = self._schema_for(inference.data_schema())
+        fix_del = list({t: None for t in inference.corrections(st) if ox.Quad(*t, _INFERRED) in st})
+        fix_add = [t for t in self._axioms(schema, ontology)
+                   if ox.Quad(*t, _DEFAULT) not in st and ox.Quad(*t, _INFERRED) not in st]
+        inferred = self._count(_INFERRED) - len(fix_del) + len(fix_add)
+        return self._finish_bulk(text, stored, started, ontology_digest, inferred, fix_del, fix_add)
+
+    def _reload_text(
+        self, text: _Text, stored: Mapping[str, tuple[str, int]], started: float, ontology_digest: str
+    ) -> SyncReport:
+        """Clear the store and bulk-load ``text`` (already written), inferences from the store."""
+        st = self.store
+        self._start_bulk()
+        loader = _Loader(st, text.prefix, text.path, threaded=False)
+        try:
+            for start, end in sorted(r for s in text.sections.values() for r in s.ranges):
+                head = text.read(start, min(end, start + 4096))
+                header = head[: head.index(b"{\n") + 2]
+                loader.segments([(header, start + len(header), end - 2, True)])
+            loader.close()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot load into the store {self.path}: {one_line(exc)}") from None
+        schema, ontology, _ = self._schema_for(self._schema_triples_in_merge())
+        inferred = self._scan_inference(schema, ontology)
+        return self._finish_bulk(text, stored, started, ontology_digest, inferred, [], [])
+
+    def _finish_bulk(
+        self, text: _Text, stored: Mapping[str, tuple[str, int]], started: float, ontology_digest: str,
+        inferred: int, fix_del: list[tuple], fix_add: list[tuple],
+    ) -> SyncReport:
+        st = self.store
+        triples = self._count(_DEFAULT)
+        digests = {g: (s.digest, s.triples) for g, s in text.sections.items()}
+        meta = self._meta_lines(digests, "ok", ontology_digest, triples, inferred)
+        ops = [f"DELETE DATA {{ GRAPH {_META_G} {{ {_STORE_NODE} {_M_STATE} \"loading\" }} }}"]
+        if fix_del:
+            ops.append(f"DELETE DATA {{ GRAPH {_INFERRED} {{\n" + " .\n".join(map(_line, fix_del)) + " .\n} }")
+        lines = [f"GRAPH {_META_G} {{\n" + " .\n".join(meta) + " .\n}"]
+        if fix_add:
+            lines.append(f"GRAPH {_INFERRED} {{\n" + " .\n".join(map(_line, fix_add)) + " .\n}")
+        ops.append("INSERT DATA {\n" + "\n".join(lines) + "\n}")
+        self._write(" ;\n".join(ops))
+        if self.path is not None:
+            st.flush()
+        self.state = "ok"
+        self._ontology_digest = ontology_digest
+        self.foreign = False
+        self._user_graphs = None
+        self._install_text(text)
+        wanted = {g: s.digest for g, s in text.sections.items()}
+        added = tuple(sorted(g for g in wanted if g not in stored))
+        replaced = tuple(sorted(g for g in wanted if g in stored and stored[g][0] != wanted[g]))
+        removed = tuple(sorted(g for g in stored if g not in wanted))
+        unchanged = len(wanted) - len(added) - len(replaced)
+        return SyncReport(added, replaced, removed, unchanged, triples=triples, inferred=inferred, mode="bulk",
+                          seconds=time.perf_counter() - started, trig=str(text.path))
+
+    def _scan_inference(self, schema: _Schema, ontology: tuple[tuple, ...]) -> int:
+        """Fill the empty inferred graph from the merge view rule by rule (streamed: for each class
+        or property the rules read, its triples are scanned and what they entail, minus the merge,
+        is bulk-loaded). Returns the size of the inferred graph."""
+        st = self.store
+        rules = set(self.rules)
+        use_sc, use_sp = "subclass" in rules, "subproperty" in rules
+        use_dom = "domain" in rules and bool(schema.domain)
+        use_rng = "range" in rules and bool(schema.range)
+        with tempfile.TemporaryFile() as spool:
+            def emit(t: tuple) -> None:
+                if ox.Quad(t[0], t[1], t[2], _DEFAULT) not in st:
+                    spool.write(f"{_line(t)} .\n".encode("utf-8"))
+
+            if use_sc:
+                for cls, sups in schema.classes.items():
+                    targets = [_named(c) for c in sups]
+                    for q in st.quads_for_pattern(None, _RDF_TYPE, _named(cls), _DEFAULT):
+                        for c in targets:
+                            emit((q.subject, _RDF_TYPE, c))
+            classes, predicates = self._scanned(schema)
+            for p in predicates:
+                sups = [_named(x) for x in schema.props.get(p, ())] if use_sp else []
+                doms: set[str] = set()
+                rngs: set[str] = set()
+                for q in (p, *schema.props.get(p, ())):
+                    for table, out in ((schema.domain if use_dom else {}, doms), (schema.range if use_rng else {}, rngs)):
+                        for cls in table.get(q, ()):
+                            out.add(cls)
+                            if use_sc:
+                                out.update(schema.classes.get(cls, ()))
+                if not (sups or doms or rngs):
+                    continue
+                dom_nodes, rng_nodes = [_named(c) for c in doms], [_named(c) for c in rngs]
+                for q in st.quads_for_pattern(None, _named(p), None, _DEFAULT):
+                    for sup in sups:
+                        emit((q.subject, sup, q.object))
+                    for c in dom_nodes:
+                        emit((q.subject, _RDF_TYPE, c))
+                    if rng_nodes and not isinstance(q.object, ox.Literal):
+                        for c in rng_nodes:
+                            emit((q.object, _RDF_TYPE, c))
+            for t in self._axioms(schema, ontology):
+                emit(t)
+            spool.seek(0)
+            while True:
+                lines = spool.readlines(_PIECE_BYTES)
+                if not lines:
+                    break
+                st.bulk_load(input=b"".join(lines), format=ox.RdfFormat.N_TRIPLES, to_graph=_INFERRED)
+        return self._count(_INFERRED)
 
     def replace_graphs(self, graphs: Mapping[Any, Iterable[tuple] | None]) -> SyncReport:
         """Replace the content of each named graph given (``None`` or empty: remove it), in one
@@ -1247,7 +2111,9 @@ class GraphStore:
                         changes[g] = incoming.triples(g)
                 elif g in stored or g in present:
                     changes[g] = None
-            return self._transaction(changes, wanted, stored, len(names) - len(changes), started)
+            counts = {g: len(new) if new else None for g, new in changes.items()}
+            return self._transaction(counts, wanted, stored, len(names) - len(changes), started,
+                                     diffs=self._diffs(changes))
 
     def remove_graph(self, graph: str | URIRef) -> bool:
         """Drop one named graph (and what only it contributed to the merge and the inferences).
@@ -1270,6 +2136,9 @@ class GraphStore:
         self._check_writable()
         with self._lock:
             self.store.clear()
+            text = self._text_file()
+            for leftover in (text, text.with_name(text.name + ".index.json")):
+                leftover.unlink(missing_ok=True)
             self._load_state()
 
     def materialize_inferences(self, rules: Iterable[str] | None = None) -> int:
@@ -1289,7 +2158,7 @@ class GraphStore:
         started = time.perf_counter()
         with self._lock:
             stored = self._digests()
-            report = self._transaction({}, {}, stored, len(stored), started, force_inference=True)
+            report = self._transaction({}, {}, stored, len(stored), started, force_inference=True, diffs={})
         return report.inferred
 
     # .................................................................. inference
@@ -1409,15 +2278,44 @@ class GraphStore:
         now = {(q.subject, q.predicate, q.object) for q in st.quads_for_pattern(None, None, None, _INFERRED)}
         return [t for t in now if t not in entailed], [t for t in entailed if t not in now], len(entailed)
 
+    def _schema_affected(self, old: _Schema, new: _Schema) -> set | None:
+        """Nodes whose entailments a change of the data's own schema changes (beyond the subjects
+        of the changed triples): the classes and properties whose superclasses / superproperties
+        changed, and what uses them; None when that is too much (or domain / range rules are on
+        and their tables changed): the caller then recomputes everything."""
+        props = {p for p in set(old.props) | set(new.props) if old.props.get(p, set()) != new.props.get(p, set())}
+        classes = {c for c in set(old.classes) | set(new.classes)
+                   if old.classes.get(c, set()) != new.classes.get(c, set())}
+        rules = set(self.rules)
+        if rules & {"domain", "range"} and (classes or old.domain != new.domain or old.range != new.range):
+            return None
+        use_range = "range" in rules
+        nodes: set = {_named(x) for x in props | classes}
+        st = self.store
+        for p in props:
+            for q in st.quads_for_pattern(None, _named(p), None, _DEFAULT):
+                nodes.add(q.subject)
+                if use_range and not isinstance(q.object, ox.Literal):
+                    nodes.add(q.object)
+                if len(nodes) > _LOCAL_MAX:
+                    return None
+        for c in classes:
+            for q in st.quads_for_pattern(None, _RDF_TYPE, _named(c), _DEFAULT):
+                nodes.add(q.subject)
+                if len(nodes) > _LOCAL_MAX:
+                    return None
+        return nodes
+
     def _inference_delta_local(
-        self, schema: _Schema, ontology: tuple[tuple, ...], merge_del: Mapping[tuple, None], merge_add: Mapping[tuple, None]
+        self, schema: _Schema, ontology: tuple[tuple, ...], merge_del: Mapping[tuple, None],
+        merge_add: Mapping[tuple, None], extra: Iterable[Any] = (),
     ) -> tuple[list[tuple], list[tuple]]:
         """(to delete, to add) in the inferred graph, recomputed only for the nodes whose triples
         changed. Entailments are partitioned by subject: a node's depend on the triples it is the
         subject of (and, with rdfs:range, the object of)."""
         st = self.store
         use_range = "range" in self.rules and schema.range
-        affected: set[Any] = set()
+        affected: set[Any] = set(extra)
         for t in (*merge_del, *merge_add):
             affected.add(t[0])
             if use_range and not isinstance(t[2], ox.Literal):
@@ -1479,17 +2377,18 @@ class GraphStore:
 
     def _transaction(
         self,
-        changes: Mapping[str, dict | None],
+        changes: Mapping[str, int | None],
         wanted: Mapping[str, str],
         stored: Mapping[str, tuple[str, int]],
         unchanged: int,
         started: float,
         *,
+        diffs: Mapping[str, tuple[dict, dict]],
         force_inference: bool = False,
-        diffs: Mapping[str, tuple[dict, dict]] | None = None,
     ) -> SyncReport:
-        """Apply ``changes`` (graph -> new triples, None: remove) as one SPARQL Update, with the
-        merge view, the inferred graph and the bookkeeping that follow from them."""
+        """Apply ``diffs`` (graph -> (triples to delete, triples to insert)) as one SPARQL Update,
+        with the merge view, the inferred graph and the bookkeeping that follow from them.
+        ``changes`` gives each changed graph's new number of triples (None: the graph goes)."""
         ontology_digest = _ontology_for(self.ontology)[1]
         meta_now = self._meta_store_triples()
         settings_changed = (
@@ -1501,8 +2400,6 @@ class GraphStore:
             return SyncReport(unchanged=unchanged, triples=triples, inferred=inferred,
                               mode="noop", seconds=time.perf_counter() - started)
         st = self.store
-        if diffs is None:
-            diffs = self._diffs(changes)
         # --- merge view: a triple leaves it when no user graph holds it any more
         add_all: dict[tuple, None] = {}
         for _, added in diffs.values():
@@ -1522,14 +2419,20 @@ class GraphStore:
         merge_add = {t: None for t in add_all if ox.Quad(t[0], t[1], t[2], _DEFAULT) not in st}
         # --- inferred graph
         schema_delta = any(t[1].value in _SCHEMA_PREDICATES for t in (*merge_del, *merge_add))
-        data_schema = [t for t in self._schema_triples_in_merge() if t not in merge_del]
+        data_before = self._schema_triples_in_merge()
+        data_schema = [t for t in data_before if t not in merge_del]
         data_schema += [t for t in merge_add if t[1].value in _SCHEMA_PREDICATES]
         schema, ontology, _ = self._schema_for(data_schema)
         triples_before, inferred_before = self._sizes()
-        if settings_changed or force_inference or schema_delta or meta_now.get(("store", "state")) != "ok":
+        full = settings_changed or force_inference or meta_now.get(("store", "state")) != "ok"
+        extra: set | None = set()
+        if schema_delta and not full:  # e.g. a new open relation: kgr:x rdfs:subPropertyOf kg:relatedTo
+            extra = self._schema_affected(self._schema_for(data_before)[0], schema)
+            full = extra is None
+        if full:
             inf_del, inf_add, inferred = self._inference_delta_full(schema, ontology, merge_del, merge_add)
         else:
-            inf_del, inf_add = self._inference_delta_local(schema, ontology, merge_del, merge_add)
+            inf_del, inf_add = self._inference_delta_local(schema, ontology, merge_del, merge_add, extra or set())
             inferred = inferred_before - len(inf_del) + len(inf_add)
         triples = triples_before - len(merge_del) + len(merge_add)
         # --- bookkeeping
@@ -1538,7 +2441,7 @@ class GraphStore:
         for g, new in changes.items():
             if new:
                 (replaced if g in stored else added).append(g)
-                digests[g] = (wanted[g], len(new))
+                digests[g] = (wanted[g], new)
             else:
                 removed.append(g)
                 digests.pop(g, None)
