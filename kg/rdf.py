@@ -18,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
@@ -81,6 +82,14 @@ class _Terms:
 
 
 K = _Terms()
+# Hot-loop constants (closed-namespace attribute lookups cost a Python call each).
+_TYPE = RDF.type
+_SUBJECT = RDF.subject
+_PREDICATE = RDF.predicate
+_OBJECT = RDF.object
+_LABEL = RDFS.label
+_ALT_LABEL = SKOS.altLabel
+_SUBPROPERTY = RDFS.subPropertyOf
 _STATUS_CLASS = {"fact": K.Fact, "claim": K.Claim, "candidate": K.Candidate}
 
 
@@ -99,6 +108,7 @@ def _lit(text: str, lang: str | None = None) -> Literal:
     return Literal(clean_literal(text), lang=lang)
 
 
+@lru_cache(maxsize=4096)
 def _dec(x: float) -> Literal:
     """An xsd:decimal with at most four places, always written with a point ("1.0", not "1"):
     Turtle writers print whole decimals that way, and the lexical form is part of the term."""
@@ -108,6 +118,7 @@ def _dec(x: float) -> Literal:
     return Literal(d, datatype=XSD.decimal)
 
 
+@lru_cache(maxsize=65536)
 def _int(n: int) -> Literal:
     return Literal(n, datatype=XSD.integer)
 
@@ -119,7 +130,7 @@ def predicate_iri(fact: Fact) -> URIRef:
 
 def _article_triples(a: Article) -> Iterator[tuple]:
     node = article_iri(a.id)
-    yield node, RDF.type, K.Article
+    yield node, _TYPE, K.Article
     yield node, DCTERMS.identifier, _lit(a.id)
     if a.title:
         yield node, DCTERMS.title, _lit(a.title)
@@ -138,17 +149,17 @@ def _entity_triples(e: Entity) -> Iterator[tuple]:
     node = entity_iri(e.key)
     # The class and its superclasses (RDFS entailment materialised: `?x a kg:Person` finds actors).
     for cls in superclasses(e.cls):
-        yield node, RDF.type, KG[cls]
-    yield node, RDFS.label, _lit(e.label)
+        yield node, _TYPE, KG[cls]
+    yield node, _LABEL, _lit(e.label)
     for alt in e.alt_labels:
-        yield node, SKOS.altLabel, _lit(alt)
+        yield node, _ALT_LABEL, _lit(alt)
     yield node, K.mentionCount, _int(e.mention_count)
 
 
 def _evidence_triples(fact_node: URIRef, ev: Evidence) -> tuple[URIRef, list[tuple]]:
     node = evidence_iri(fact_node, ev.article_id, ev.start, ev.end, ev.rule)
     t = [
-        (node, RDF.type, K.Evidence),
+        (node, _TYPE, K.Evidence),
         (node, K.sentence, _lit(ev.sentence)),
         (node, K.startChar, _int(ev.start)),
         (node, K.endChar, _int(ev.end)),
@@ -179,7 +190,7 @@ def _fact_node(f: Fact) -> tuple[URIRef, URIRef, URIRef, URIRef]:
 def _fact_block(f: Fact) -> Block:
     node, s, p, o = _fact_node(f)
     pairs: list[tuple[URIRef, object]] = [
-        (RDF.type, _STATUS_CLASS[f.status]), (RDF.subject, s), (RDF.predicate, p), (RDF.object, o),
+        (_TYPE, _STATUS_CLASS[f.status]), (_SUBJECT, s), (_PREDICATE, p), (_OBJECT, o),
         (K.confidence, _dec(f.confidence)), (K.supportCount, _int(f.support)),
         (K.articleCount, _int(f.article_count)),
     ]
@@ -190,7 +201,7 @@ def _fact_block(f: Fact) -> Block:
 def _open_relation_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
     seen = sorted({(predicate_iri(f), f.verb) for f in kg.facts if f.predicate is None})
     for p, verb in seen:
-        yield p, [(RDF.type, K.OpenRelation), (RDFS.label, _lit(verb)), (RDFS.subPropertyOf, K.relatedTo)]
+        yield p, [(_TYPE, K.OpenRelation), (_LABEL, _lit(verb)), (_SUBPROPERTY, K.relatedTo)]
 
 
 class _Index:

@@ -56,24 +56,36 @@ def term(t: object) -> str:
     >>> term(Literal('say "hi"'))
     '"say \\\\"hi\\\\""'
     """
-    if isinstance(t, URIRef):
-        if str(t) == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type":
-            return "a"
-        return _iri(str(t))
+    if type(t) is URIRef or isinstance(t, URIRef):
+        return _uri(str(t))
     if isinstance(t, Literal):
         lex = str(t)
         if t.language:
             return f"{_string(lex)}@{t.language}"
-        if t.datatype == XSD.integer:
-            return str(int(t))
-        if t.datatype == XSD.decimal:
-            d = Decimal(lex)
-            text = format(d, "f")
-            return text if "." in text else f"{text}.0"
-        if t.datatype is None or t.datatype == XSD.string:
+        dt = t.datatype
+        if dt is None or dt == _XSD_STRING:
             return _string(lex)
-        return f"{_string(lex)}^^{_iri(str(t.datatype))}"
+        if dt == _XSD_INTEGER:
+            return str(int(t))
+        if dt == _XSD_DECIMAL:
+            return _decimal(lex)
+        return f"{_string(lex)}^^{_iri(str(dt))}"
     raise TypeError(f"cannot write {t!r} as a Turtle term")
+
+
+_XSD_STRING, _XSD_INTEGER, _XSD_DECIMAL = XSD.string, XSD.integer, XSD.decimal
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@lru_cache(maxsize=200_000)
+def _uri(value: str) -> str:
+    return "a" if value == _RDF_TYPE else _iri(value)
+
+
+@lru_cache(maxsize=4096)
+def _decimal(lex: str) -> str:
+    text = format(Decimal(lex), "f")
+    return text if "." in text else f"{text}.0"
 
 
 def _block(subject: URIRef, pairs: list[tuple[URIRef, object]], indent: str = "") -> str:
