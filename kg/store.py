@@ -1927,6 +1927,15 @@ class GraphStore:
             text.path = dest
         text.save_index(text.index_path)
 
+    def _mark_loaded(self, ontology_digest: str) -> None:
+        """After a bulk load: flush to disk and take the store's state as written."""
+        if self.path is not None:
+            self.store.flush()
+        self.state = "ok"
+        self._ontology_digest = ontology_digest
+        self.foreign = False
+        self._user_graphs = None
+
     def _start_bulk(self) -> None:
         st = self.store
         st.clear()
@@ -2013,12 +2022,7 @@ class GraphStore:
             lines.append(f"GRAPH {_INFERRED} {{\n" + " .\n".join(map(_line, fix_add)) + " .\n}")
         ops.append("INSERT DATA {\n" + "\n".join(lines) + "\n}")
         self._write(" ;\n".join(ops))
-        if self.path is not None:
-            st.flush()
-        self.state = "ok"
-        self._ontology_digest = ontology_digest
-        self.foreign = False
-        self._user_graphs = None
+        self._mark_loaded(ontology_digest)
         self._install_text(text)
         wanted = {g: s.digest for g, s in text.sections.items()}
         added = tuple(sorted(g for g in wanted if g not in stored))
@@ -2538,12 +2542,7 @@ class GraphStore:
             f"DELETE DATA {{ GRAPH {_META_G} {{ {_STORE_NODE} {_M_STATE} \"loading\" }} }} ;\n"
             f"INSERT DATA {{ GRAPH {_META_G} {{\n" + " .\n".join(meta) + " .\n} }"
         )
-        if self.path is not None:
-            st.flush()
-        self.state = "ok"
-        self._ontology_digest = ontology_digest
-        self.foreign = False
-        self._user_graphs = None
+        self._mark_loaded(ontology_digest)
         added = tuple(sorted(g for g in incoming if g not in stored))
         replaced = tuple(sorted(g for g in incoming if g in stored and stored[g][0] != wanted[g]))
         removed = tuple(sorted(g for g in stored if g not in incoming))
