@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from kg.lexicon import Lexicon
 
@@ -478,6 +478,20 @@ def _own_markers(t: Token, m: dict[str, dict[str, str]]) -> tuple[bool, str | No
     return negated, modality
 
 
+def _question_tokens(doc: Doc) -> frozenset[int]:
+    """Indices of the tokens of the document's direct questions (sentences ending in "?"),
+    computed once per document."""
+    got = doc.user_data.get(_QUESTION_KEY)
+    if got is None:
+        got = frozenset(i for s in doc.sents if s.text.rstrip().rstrip("\"'”’)").endswith("?")
+                        for i in range(s.start, s.end))
+        doc.user_data[_QUESTION_KEY] = got
+    return got
+
+
+_QUESTION_KEY = "kg_question_tokens"
+
+
 def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
     """(polarity, modality) of the clause headed by ``verb``.
 
@@ -501,7 +515,7 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
         if order.index(new) > order.index(modality):
             modality = new
 
-    if verb.sent.text.rstrip().rstrip("\"'”’)").endswith("?"):
+    if verb.i in _question_tokens(verb.doc):
         weaken("question")
     negated, own = _own_markers(verb, m)
     # "None of its members used AI", "No studio signed": a negative subject negates the clause.
