@@ -471,6 +471,11 @@ def layout_positions(graph: nx.Graph, *, seed: int = 0) -> tuple[dict[Hashable, 
                         key=lambda c: (-len(c), order[c[0]]))
     placed, boxes, names = [], [], []
     for nodes in components:
+        if len(nodes) == 1:  # an isolated entity (most components of a news corpus): no layout to run
+            placed.append(np.zeros((1, 2)))
+            boxes.append((_label_width(graph.nodes[nodes[0]].get("label", nodes[0])), _LABEL_HEIGHT_PX))
+            names.append("radial")
+            continue
         raw, name = _component_layout(_ordered_subgraph(simple, nodes, order), nodes, seed)
         widths = np.array([_label_width(graph.nodes[v].get("label", v)) for v in nodes])
         widest = float(widths.max())
