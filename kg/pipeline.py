@@ -319,6 +319,60 @@ def remove_articles(article_ids: Iterable[str], store: str | Path, *,
     return BuildResult(graph, seconds=time.perf_counter() - started, timings=timings, sync=sync), missing
 
 
+def _render_html(graph: KnowledgeGraph, path: Path, kwargs: dict[str, Any]) -> None:
+    from kg.network import from_knowledge_graph
+    from kg.render import render_html
+
+    render_html(from_knowledge_graph(graph), path, **kwargs)
+
+
+class _HtmlJob:
+    """graph.html rendered in a forked child process where the platform forks (else inline, at
+    :meth:`finish`); :meth:`finish` raises :class:`KgError` with the child's one-line error."""
+
+    def __init__(self, graph: KnowledgeGraph, path: Path, kwargs: dict[str, Any]) -> None:
+        import multiprocessing
+
+        self.args = (graph, path, kwargs)
+        self.process = self.conn = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child_conn = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=self._child, args=(child_conn, *self.args), daemon=True)
+        self.process.start()
+        child_conn.close()
+
+    @staticmethod
+    def _child(conn: Any, graph: KnowledgeGraph, path: Path, kwargs: dict[str, Any]) -> None:
+        try:
+            _render_html(graph, path, kwargs)
+            conn.send(None)
+        except BaseException as exc:  # noqa: BLE001 - reported by the parent
+            conn.send(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
+
+    def finish(self) -> None:
+        if self.process is None:
+            _render_html(*self.args)
+            return
+        try:
+            error = self.conn.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            error = "the rendering process died"
+        self.process.join()
+        if error is None and self.process.exitcode != 0:
+            error = f"the rendering process exited with code {self.process.exitcode}"
+        if error is not None:
+            raise KgError(f"{self.args[1].parent / 'graph.html'}: cannot render the HTML graph ({error})")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        if self.conn is not None:
+            self.conn.close()
+
+
 def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: int | None = None) -> dict[str, Path]:
     """Write graph.ttl, graph.trig and graph.html into ``out_dir``, each atomically."""
     from kg.rdf import graph_blocks, union_blocks, write_atomic
@@ -333,20 +387,23 @@ def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: i
     for leftover in out.glob(".graph.*.staged*"):  # from a run killed while writing
         leftover.unlink(missing_ok=True)
     staged = {name: out / f".{name}.staged" for name in OUTPUT_FILES}
+    # The HTML page is drawn in a forked process while this one writes the RDF files (the two
+    # only read the resolved graph); its own staged name, so that a process orphaned by a
+    # killed run cannot overwrite the next run's page.
+    staged["graph.html"] = out / f".graph.html.staged-{os.getpid()}"
+    kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
+    html = _HtmlJob(result.graph, staged["graph.html"], kwargs)
     try:
         write_atomic(staged["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
         checkpoint("between-outputs")
         if not _take_synced_trig(result, staged["graph.trig"]):  # the store's sync wrote it already
             write_atomic(staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
         result.timings.rdf = time.perf_counter() - t0
-        from kg.network import from_knowledge_graph
-        from kg.render import render_html
-
-        kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
-        render_html(from_knowledge_graph(result.graph), staged["graph.html"], **kwargs)
+        html.finish()
         for name in OUTPUT_FILES:
             os.replace(staged[name], paths[name])
     finally:
+        html.stop()
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
     return paths
