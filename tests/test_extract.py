@@ -400,3 +400,12 @@ def test_pronoun_inside_the_governing_subject_is_not_its_own_antecedent(extract)
             assert m.antecedent not in seen and m.antecedent != i, m
             seen.add(m.antecedent)
             m = ex.mentions[m.antecedent]
+
+
+def test_argued_clause_subject_that_is_an_actor_is_not_the_argument(triples):
+    got = triples("The lawsuit alleges that Acme Corp trained its model on pirated books.")
+    assert not any(p == "argues" and o == "Acme Corp" for s, p, o in got), got
+    assert any(s == "lawsuit" and p == "argues" and "pirated books" in o for s, p, o in got), got
+    # a recommendation's clause subject is its addressee
+    assert ("Copyright Office", "recommends", "Congress") in triples(
+        "The Copyright Office recommended that Congress create a federal right.")

@@ -146,6 +146,13 @@ def token_class(tok: Token, lex: Lexicon) -> str | None:
     return cls
 
 
+def _is_agent_noun(tok: Token, lex: Lexicon) -> bool:
+    cls = token_class(tok, lex)
+    if cls is None and tok.ent_type_ in ("ORG", "PERSON"):
+        return True
+    return cls is not None and (is_a(cls, "Person") or is_a(cls, "Organization"))
+
+
 def _reattach(arg: Arg, predicate: str, role: str, lex: Lexicon) -> Arg:
     """Re-attach a participle clause to the nearest enclosing noun that fits the predicate.
 
@@ -165,13 +172,18 @@ def _reattach(arg: Arg, predicate: str, role: str, lex: Lexicon) -> Arg:
     return arg
 
 
-def _salient(verb: Token) -> list[Arg]:
+def _salient(verb: Token, lex: Lexicon, predicate: str) -> list[Arg]:
     """Arguments of a clausal complement worth a fact: its subject and its objects, also of
-    coordinated complements ("argued that X ... and that Y ...")."""
+    coordinated complements ("argued that X ... and that Y ...").
+
+    For an argument ("argues"), a subject that is a person or an organisation is the actor of
+    the reported event, not what the claim is about: "alleges that Acme trained X on Y" argues
+    nothing about Acme (but "recommended that Congress create X" does recommend to Congress)."""
     out: list[Arg] = []
     verbs = [verb] + [c for c in verb.children if c.dep_ == "conj" and any(g.dep_ == "mark" for g in c.children)]
     for v in verbs:
-        out += [Arg(a.token, "clause") for a in agents_of(v)]
+        out += [Arg(a.token, "clause") for a in agents_of(v)
+                if predicate != "argues" or not _is_agent_noun(a.token, lex)]
         out += [Arg(a.token, "clause") for a in patients_of(v)]
         out += [Arg(a.token, "clause") for _, a in preps_of(v)]
         out += [Arg(c, "clause") for c in v.children if c.dep_ == "attr"]
@@ -232,7 +244,7 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         complements += [c for c in clause.verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
                         and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)]
         if direct.clause and complements:
-            for inner in (a for comp in complements for a in _salient(comp)):
+            for inner in (a for comp in complements for a in _salient(comp, lex, direct.predicate)):
                 for ag in agents:
                     if (c := _emit(clause, ag, inner, direct, verb_phrase, "clause-content")):
                         found = True
@@ -241,7 +253,7 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
     if direct is None and clause.complement is not None:
         frame = lex.frame("VERB", lemma, None, "that")
         if frame is not None:
-            for inner in _salient(clause.complement):
+            for inner in _salient(clause.complement, lex, frame.predicate):
                 for ag in agents:
                     if (c := _emit(clause, ag, inner, frame, verb_phrase, "clause-content")):
                         found = True
