@@ -49,6 +49,13 @@ def corpus(tmp_path_factory, shared_dir):
     return a, b, first, (ref / "graph.ttl").read_bytes()
 
 
+def _copy_of_first_build(first: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A copy of the first build's output folder, and the bytes of its three files."""
+    out = tmp_path / "out"
+    shutil.copytree(first, out)
+    return out, {n: (out / n).read_bytes() for n in ("graph.ttl", "graph.trig", "graph.html")}
+
+
 def _outputs_usable(out: Path) -> None:
     for name in ("graph.ttl", "graph.trig", "graph.html"):
         data = (out / name).read_bytes()
@@ -62,9 +69,7 @@ def _outputs_usable(out: Path) -> None:
 @pytest.mark.parametrize("point", CHECKPOINTS)
 def test_killed_at_a_checkpoint(corpus, tmp_path, point):
     a, b, first, reference = corpus
-    out = tmp_path / "out"
-    shutil.copytree(first, out)
-    previous = {n: (out / n).read_bytes() for n in ("graph.ttl", "graph.trig", "graph.html")}
+    out, previous = _copy_of_first_build(first, tmp_path)
     crashed = _kg("build", str(a), str(b), "--out", str(out), "-q", env={"KG_CRASH_AT": point})
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     if point != "between-outputs":  # before the renames the previous outputs are untouched
@@ -93,9 +98,7 @@ def test_killed_at_a_random_moment(corpus, tmp_path, delay):
 @pytest.mark.parametrize("point", CHECKPOINTS)
 def test_interrupted_at_a_checkpoint_exits_130_and_keeps_the_previous_outputs(corpus, tmp_path, point):
     a, b, first, reference = corpus
-    out = tmp_path / "out"
-    shutil.copytree(first, out)
-    previous = {n: (out / n).read_bytes() for n in ("graph.ttl", "graph.trig", "graph.html")}
+    out, previous = _copy_of_first_build(first, tmp_path)
     stopped = _kg("build", str(a), str(b), "--out", str(out), "-q", env={"KG_INTERRUPT_AT": point})
     assert stopped.returncode == 130, stopped.stderr
     assert stopped.stderr.strip().splitlines() == ["interrupted: previous outputs left intact"]
@@ -111,9 +114,7 @@ def test_ctrl_c_during_parsing_exits_130_and_keeps_the_previous_outputs(corpus, 
     import gzip
 
     a, b, first, reference = corpus
-    out = tmp_path / "out"
-    shutil.copytree(first, out)
-    previous = {n: (out / n).read_bytes() for n in ("graph.ttl", "graph.trig", "graph.html")}
+    out, previous = _copy_of_first_build(first, tmp_path)
     more = tmp_path / "more.jsonl"  # enough articles to be still parsing when Ctrl-C comes
     with gzip.open(shared_dir / "corpora" / "wikinews" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
         more.write_text("".join(next(fh) for _ in range(400)), encoding="utf-8")
