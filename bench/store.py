@@ -9,8 +9,7 @@ For each size the script generates a synthetic corpus with kg's own records and 
   entailments and the per-graph digests);
 * ``sync``: a second build with 1 % new and 1 % edited articles (transactional path) and an
   unchanged rebuild (digests only);
-* every saved query of ``ontology/queries/*.rq``, the rewritten variants of two of them
-  (``NAME*``, see :data:`REWRITES`) and a few of the benchmark's own (counts with inference,
+* every saved query of ``ontology/queries/*.rq`` and a few of the benchmark's own (counts with inference,
   every fact about one entity), on both, with the result rows turned into rdflib terms on both
   sides (what ``kg query`` prints); ``engine`` is the store's time without that conversion (what
   the endpoint serialises). Row counts are compared.
@@ -86,71 +85,6 @@ EXTRA_QUERIES = {
              ?ev kg:sentence ?sentence ; kg:sourceArticle ?article }""",
         None,
     ),
-}
-
-
-# The saved queries rewritten for Oxigraph's planner (same results on kg's data; see the report):
-# BINDs after every triple pattern of their group (a pattern after a BIND is joined without an
-# index); the "subject or object" condition as a UNION instead of a FILTER over a cartesian
-# product; no redundant plain triple next to its kg:Fact (the greedy planner expands it from hub
-# entities first; kg asserts the plain triple of every kg:Fact, so the results are the same).
-REWRITES = {
-    "arguments": """
-SELECT ?who ?whoLabel ?what ?whatLabel ?confidence ?sentence ?article
-WHERE {
-  ?fact a kg:Fact ; rdf:subject ?who ; rdf:predicate kg:argues ; rdf:object ?what ;
-        kg:confidence ?confidence ; kg:evidence ?evidence .
-  ?who rdfs:label ?whoLabel .
-  ?what rdfs:label ?whatLabel .
-  ?evidence kg:sentence ?sentence ; kg:sourceArticle ?source .
-  OPTIONAL { ?source dcterms:title ?title }
-  BIND(COALESCE(?title, STR(?source)) AS ?article)
-}
-ORDER BY ?whoLabel ?whatLabel ?sentence""",
-    "signatories": """
-SELECT ?signer ?signerLabel ?document ?documentLabel ?confidence ?sentence ?article
-WHERE {
-  ?fact a kg:Fact ; rdf:subject ?signer ; rdf:predicate kg:signed ; rdf:object ?document ;
-        kg:confidence ?confidence ; kg:evidence ?evidence .
-  ?signer rdfs:label ?signerLabel .
-  ?document rdfs:label ?documentLabel .
-  ?evidence kg:sentence ?sentence ; kg:sourceArticle ?source .
-  OPTIONAL { ?source dcterms:title ?title }
-  BIND(COALESCE(?title, STR(?source)) AS ?article)
-}
-ORDER BY ?documentLabel ?signerLabel ?sentence""",
-    "claims": """
-SELECT ?subjectLabel ?predicate ?objectLabel ?polarity ?modality ?sentence
-WHERE {
-  ?claim a kg:Claim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:evidence ?evidence .
-  ?s rdfs:label ?subjectLabel .
-  ?o rdfs:label ?objectLabel .
-  ?evidence kg:sentence ?sentence .
-  OPTIONAL { ?p rdfs:label ?plabel }
-  OPTIONAL { ?evidence kg:polarity ?pol }
-  OPTIONAL { ?evidence kg:modality ?mod }
-  BIND(COALESCE(?plabel, REPLACE(STR(?p), "^.*[#/]", "")) AS ?predicate)
-  BIND(COALESCE(?pol, "positive") AS ?polarity)
-  BIND(COALESCE(?mod, "asserted") AS ?modality)
-}
-ORDER BY ?subjectLabel ?predicate ?objectLabel ?sentence""",
-    "entity-facts": """
-SELECT ?subjectLabel ?predicate ?objectLabel ?confidence ?support ?sentence ?article
-WHERE {
-  ?entity rdfs:label|skos:altLabel ?n .
-  FILTER(LCASE(STR(?n)) = LCASE(STR(?name)))
-  { ?fact rdf:subject ?entity } UNION { ?fact rdf:object ?entity }
-  ?fact a kg:Fact ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
-        kg:confidence ?confidence ; kg:supportCount ?support ; kg:evidence ?evidence .
-  ?s rdfs:label ?subjectLabel .
-  ?o rdfs:label ?objectLabel .
-  ?evidence kg:sentence ?sentence ; kg:sourceArticle ?source .
-  OPTIONAL { ?p rdfs:label ?plabel }
-  OPTIONAL { ?source dcterms:title ?title }
-  BIND(COALESCE(?plabel, REPLACE(STR(?p), "^.*[#/]", "")) AS ?predicate)
-  BIND(COALESCE(?title, STR(?source)) AS ?article)
-}
-ORDER BY DESC(?confidence) ?subjectLabel ?predicate ?objectLabel ?sentence""",
 }
 
 
@@ -320,14 +254,10 @@ def run_size(n_target: int, args: argparse.Namespace, workdir: Path) -> list[dic
 
     # --- queries
     queries: dict[str, tuple[str, str | None, dict]] = {n: (q, q, {}) for n, q in saved_queries().items()}
-    for name, text in REWRITES.items():
-        if name in queries:
-            queries[name + "*"] = (text, text, {})
     top = store.query("""SELECT ?label WHERE { ?e kg:mentionCount ?m ; rdfs:label ?label } ORDER BY DESC(?m) LIMIT 1""")
     label = str(top.rows[0][0])
-    for name in ("entity-facts", "entity-facts*"):
-        if name in queries:
-            queries[name] = (queries[name][0], queries[name][1], {"name": Literal(label)})
+    if "entity-facts" in queries:
+        queries["entity-facts"] = (queries["entity-facts"][0], queries["entity-facts"][1], {"name": Literal(label)})
     top_e = store.query("SELECT ?e WHERE { ?e kg:mentionCount ?m } ORDER BY DESC(?m) LIMIT 1").rows[0][0]
     for name, (ours, theirs) in EXTRA_QUERIES.items():
         queries[name] = (ours, theirs or ours, {"e": top_e} if "?e" in ours and name.startswith("one-") else {})

@@ -29,11 +29,7 @@ The module is importable (the model loads on the first call of :func:`test_one_i
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -43,6 +39,8 @@ import atheris
 _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
+
+from fuzz.scratch import scratch_dir  # noqa: E402
 
 # Only kg's own modules are instrumented (spaCy's would slow every run for no guidance).
 with atheris.instrument_imports(include=["kg"]):
@@ -74,31 +72,6 @@ SEEDS: tuple[bytes, ...] = (
     "Caf\u00e9 M\u00fcller thanked \u00c9lodie \u2014 \u05e9\u05dc\u05d5\u05dd \u200b\u202e the mayor.".encode("utf-8"),
     b"Who sued whom?  \"Acme\"\t sued\r\n\"Globex\"!!",
 )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def scratch_dir(kind: str, base: Path | None = None) -> Path:
-    """A per-process scratch directory ``kg-fuzz-<kind>-<pid>`` under ``base`` (default: the
-    temporary directory). libFuzzer ends the process without running ``atexit`` handlers, so
-    the directories of processes that are gone are removed here, at the next start."""
-    base = base or Path(tempfile.gettempdir())
-    for old in base.glob(f"kg-fuzz-{kind}-*"):
-        pid = old.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    path = base / f"kg-fuzz-{kind}-{os.getpid()}"
-    path.mkdir(exist_ok=True)
-    atexit.register(shutil.rmtree, path, True)  # when the process does end normally (an import)
-    return path
 
 
 @cache

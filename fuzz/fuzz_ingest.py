@@ -36,13 +36,10 @@ The module is importable: :func:`test_one_input` runs one input without starting
 
 from __future__ import annotations
 
-import atexit
 import codecs
 import gzip
 import os
-import shutil
 import sys
-import tempfile
 import traceback
 import unicodedata
 from dataclasses import dataclass
@@ -54,6 +51,8 @@ import atheris
 _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
+
+from fuzz.scratch import scratch_dir  # noqa: E402
 
 # Only kg's own modules are instrumented: coverage of kg's branches is what guides the search.
 with atheris.instrument_imports(include=["kg"]):
@@ -103,30 +102,6 @@ SEEDS: tuple[bytes, ...] = (
     b"<div>" * 300 + b"<p>Deep text inside many divs.</p>",
     bytes(range(256)),
 )
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def scratch_dir(kind: str, base: Path | None = None) -> Path:
-    """A per-process scratch directory ``kg-fuzz-<kind>-<pid>`` under ``base`` (default: the
-    temporary directory). libFuzzer ends the process without running ``atexit`` handlers, so
-    the directories of processes that are gone are removed here, at the next start."""
-    base = base or Path(tempfile.gettempdir())
-    for old in base.glob(f"kg-fuzz-{kind}-*"):
-        pid = old.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    path = base / f"kg-fuzz-{kind}-{os.getpid()}"
-    path.mkdir(exist_ok=True)
-    atexit.register(shutil.rmtree, path, True)  # when the process does end normally (an import)
-    return path
 
 
 # Input files are rewritten for every run: keep them in memory (tmpfs) when the system has one.
