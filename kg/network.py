@@ -31,15 +31,15 @@ Examples
 --------
 >>> from kg.model import Entity, Evidence, Fact, KnowledgeGraph
 >>> from kg.rdf import to_dataset
->>> ev = Evidence("a1", "SAG-AFTRA signed the letter.", 0, 28, "svo", 0.8, "signed", "SAG-AFTRA", "letter")
+>>> ev = Evidence("a1", "ASPU-IFA signed the letter.", 0, 28, "svo", 0.8, "signed", "ASPU-IFA", "letter")
 >>> kg = KnowledgeGraph(
 ...     articles=(),
-...     entities=(Entity("sag", "SAG-AFTRA", "LaborUnion"), Entity("letter", "open letter", "Letter")),
-...     facts=(Fact("sag", "signed", "signed", "letter", (ev,)),),
+...     entities=(Entity("aspu", "ASPU-IFA", "LaborUnion"), Entity("letter", "open letter", "Letter")),
+...     facts=(Fact("aspu", "signed", "signed", "letter", (ev,)),),
 ... )
 >>> g = to_networkx(to_dataset(kg))
 >>> [g.nodes[n]["label"] for n in g]
-['open letter', 'SAG-AFTRA']
+['ASPU-IFA', 'open letter']
 >>> [(d["label"], d["confidence"], d["support"]) for _, _, d in g.edges(data=True)]
 [('signed', 0.8, 1)]
 """

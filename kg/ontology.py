@@ -272,8 +272,8 @@ _SLUG_MAX = 60
 def slugify(name: str) -> str:
     """A lowercase ASCII slug for ``name`` (may be empty when nothing is ASCII-foldable).
 
-    >>> slugify("Screen Actors Guild – American Federation")
-    'screen-actors-guild-american-federation'
+    >>> slugify("Allied Screen Performers Union – International Federation")
+    'allied-screen-performers-union-international-federation'
     >>> slugify("Café Müller")
     'cafe-muller'
     """

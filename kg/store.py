@@ -51,13 +51,13 @@ Examples
 >>> from kg.ontology import ID, KG
 >>> from rdflib.namespace import RDF, RDFS
 >>> g = ID["graph/example"]
->>> union = ID["entity/sag-aftra"]
+>>> union = ID["entity/aspu-ifa"]
 >>> with GraphStore() as store:  # in memory; GraphStore("out/store") persists
-...     report = store.sync([(union, RDF.type, KG.LaborUnion, g), (union, RDFS.label, Literal("SAG-AFTRA"), g)])
+...     report = store.sync([(union, RDF.type, KG.LaborUnion, g), (union, RDFS.label, Literal("ASPU-IFA"), g)])
 ...     plain = store.query("SELECT ?x WHERE { ?x a kg:Organization }")
 ...     inferred = store.query("SELECT ?x WHERE { ?x a kg:Organization }", infer=True)
 >>> len(plain), [str(row.x) for row in inferred]
-(0, ['https://w3id.org/newskg/id/entity/sag-aftra'])
+(0, ['https://w3id.org/newskg/id/entity/aspu-ifa'])
 """
 
 from __future__ import annotations

@@ -24,17 +24,17 @@ ARTICLES = (
     Article("a3", "…", title=None, url=None),
 )
 ENTITIES = (
-    Entity("sag-aftra", "SAG-AFTRA", "LaborUnion", ("Screen Actors Guild", "SAG"), 7, ("a1", "a2")),
+    Entity("aspu-ifa", "ASPU-IFA", "LaborUnion", ("Allied Screen Performers Union", "ASPU"), 7, ("a1", "a2")),
     Entity("open-letter", "open letter", "Letter", (), 3, ("a1",)),
     Entity("studios", "Hollywood studios", "Company", ("the studios",), 4, ("a2",)),
     Entity("ai", "artificial intelligence", "Technology", (), 2, ("a3",)),
     Entity("loner", "Lonely Entity", "Person", (), 1, ("a3",)),
 )
 FACTS = (
-    Fact("sag-aftra", "signed", "signed", "open-letter",
-         (ev("a1", "SAG-AFTRA signed the open letter.", 0.7), ev("a2", "The guild signed it.", 0.6, start=40))),
+    Fact("aspu-ifa", "signed", "signed", "open-letter",
+         (ev("a1", "ASPU-IFA signed the open letter.", 0.7), ev("a2", "The guild signed it.", 0.6, start=40))),
     Fact("open-letter", "addressedTo", "addressed to", "studios", (ev("a1", "The letter is addressed to studios.", 0.9),)),
-    Fact("studios", None, "push back on", "sag-aftra", (ev("a2", "Studios push back on the guild.", 0.5),)),
+    Fact("studios", None, "push back on", "aspu-ifa", (ev("a2", "Studios push back on the guild.", 0.5),)),
     Fact("studios", "uses", "use", "ai", (ev("a3", "Studios may not use AI.", 0.8),), status="claim"),
     Fact("ai", "requires", "require", "loner", (ev("a3", "AI might require a loner.", 0.2),), status="candidate"),
 )
@@ -62,13 +62,13 @@ def test_one_node_per_entity_and_nothing_else(graph):
 
 
 def test_node_attributes(graph):
-    sag = graph.nodes[iri("sag-aftra")]
-    assert sag["label"] == "SAG-AFTRA"
-    assert sag["cls"] == "LaborUnion"
-    assert sag["alt_labels"] == ["SAG", "Screen Actors Guild"]
-    assert sag["articles"] == ["a1", "a2"]
-    assert sag["mention_count"] == 7
-    assert sag["degree"] == 2  # signed (out), push back on (in)
+    union = graph.nodes[iri("aspu-ifa")]
+    assert union["label"] == "ASPU-IFA"
+    assert union["cls"] == "LaborUnion"
+    assert union["alt_labels"] == ["ASPU", "Allied Screen Performers Union"]
+    assert union["articles"] == ["a1", "a2"]
+    assert union["mention_count"] == 7
+    assert union["degree"] == 2  # signed (out), push back on (in)
 
 
 def test_isolated_entity_is_kept_with_degree_zero(graph):
@@ -95,9 +95,9 @@ def test_graph_articles_metadata(graph):
 def test_edges_are_the_asserted_facts(graph):
     edges = {(s, o, k) for s, o, k in graph.edges(keys=True)}
     assert edges == {
-        (iri("sag-aftra"), iri("open-letter"), str(KG.signed)),
+        (iri("aspu-ifa"), iri("open-letter"), str(KG.signed)),
         (iri("open-letter"), iri("studios"), str(KG.addressedTo)),
-        (iri("studios"), iri("sag-aftra"), str(KGR["push-back-on"])),
+        (iri("studios"), iri("aspu-ifa"), str(KGR["push-back-on"])),
     }
 
 
@@ -122,16 +122,16 @@ def test_core_edge_attributes(graph):
 
 
 def test_evidence_from_several_articles_most_confident_first(graph):
-    d = graph.edges[iri("sag-aftra"), iri("open-letter"), str(KG.signed)]
+    d = graph.edges[iri("aspu-ifa"), iri("open-letter"), str(KG.signed)]
     assert d["support"] == 2
     assert d["articles"] == ["a1", "a2"]
     assert d["confidence"] == pytest.approx(1 - 0.3 * 0.4)  # noisy-OR over articles
-    assert [e["sentence"] for e in d["evidence"]] == ["SAG-AFTRA signed the open letter.", "The guild signed it."]
+    assert [e["sentence"] for e in d["evidence"]] == ["ASPU-IFA signed the open letter.", "The guild signed it."]
     assert [e["title"] for e in d["evidence"]] == ["Actors sign letter", "Studios answer"]
 
 
 def test_open_relation_is_flagged_and_labelled(graph):
-    d = graph.edges[iri("studios"), iri("sag-aftra"), str(KGR["push-back-on"])]
+    d = graph.edges[iri("studios"), iri("aspu-ifa"), str(KGR["push-back-on"])]
     assert d["open"] is True
     assert d["predicate"] == "push-back-on"
     assert d["label"] == "push back on"
@@ -147,12 +147,12 @@ def test_plain_triple_without_fact_becomes_edge():
 
 
 def test_most_specific_class_wins():
-    ds = to_dataset(make_kg())  # types are materialised: SAG-AFTRA is also an Organization, Agent...
-    assert any(ds.quads((entity_iri("sag-aftra"), RDF.type, KG.Organization, None)))
+    ds = to_dataset(make_kg())  # types are materialised: ASPU-IFA is also an Organization, Agent...
+    assert any(ds.quads((entity_iri("aspu-ifa"), RDF.type, KG.Organization, None)))
     ds.graph(URIRef("urn:x")).add((entity_iri("loner"), RDF.type, KG.Actor))
     g = to_networkx(ds)
     assert g.nodes[iri("loner")]["cls"] == "Actor"  # Person and Actor: Actor is a subclass
-    assert g.nodes[iri("sag-aftra")]["cls"] == "LaborUnion"
+    assert g.nodes[iri("aspu-ifa")]["cls"] == "LaborUnion"
 
 
 def test_resources_typed_only_with_other_vocabularies_are_not_nodes():

@@ -75,18 +75,18 @@ def sample_kg() -> KnowledgeGraph:
         Article("a4", "…", title="Mixed case", url=BAD_URLS["a4"]),
     )
     entities = (
-        Entity("sag-aftra", "SAG-AFTRA", "LaborUnion", ("Screen Actors Guild",), 5, ("a1", "a2")),
+        Entity("aspu-ifa", "ASPU-IFA", "LaborUnion", ("Allied Screen Performers Union",), 5, ("a1", "a2")),
         Entity("open-letter", "open letter", "Letter", (), 2, ("a1",)),
         Entity("studios", "Hollywood studios", "Company", (), 3, ("a1",)),
         Entity("evil", POISON["label"], "Company", (POISON["alt"],), 1, ("a3",)),
         Entity("ai", "artificial intelligence", "Technology", (), 1, ("a4",)),
     )
     facts = (
-        Fact("sag-aftra", "signed", "signed", "open-letter",
-             (ev("a1", "SAG-AFTRA signed the open letter.", 0.8), ev("a2", POISON["sentence"], 0.6))),
+        Fact("aspu-ifa", "signed", "signed", "open-letter",
+             (ev("a1", "ASPU-IFA signed the open letter.", 0.8), ev("a2", POISON["sentence"], 0.6))),
         Fact("open-letter", "addressedTo", "addressed to", "studios", (ev("a1", "The letter is addressed to studios.", 0.9),)),
         Fact("evil", None, POISON["verb"], "studios", (ev("a3", POISON["svg"], 0.4),)),
-        Fact("studios", "opposes", "oppose", "sag-aftra", (ev("a4", "Studios oppose the guild.", 0.3),)),
+        Fact("studios", "opposes", "oppose", "aspu-ifa", (ev("a4", "Studios oppose the guild.", 0.3),)),
         Fact("ai", "uses", "use", "studios", (ev("a4", "AI might use studios.", 0.9),), status="claim"),
     )
     return KnowledgeGraph(articles, entities, facts)
@@ -264,10 +264,10 @@ def test_payload_describes_the_graph():
                                  "initialEdges": FACT_COUNT}
     assert payload["initial"] is None
     by_iri = {n["iri"]: n for n in payload["nodes"]}
-    sag = by_iri[str(entity_iri("sag-aftra"))]
-    assert (sag["label"], sag["names"], sag["degree"]) == ("SAG-AFTRA", ["Screen Actors Guild"], 2)
+    union = by_iri[str(entity_iri("aspu-ifa"))]
+    assert (union["label"], union["names"], union["degree"]) == ("ASPU-IFA", ["Allied Screen Performers Union"], 2)
     classes = {c["group"]: c for c in payload["classes"]}
-    assert classes[sag["group"]]["name"] == "LaborUnion"
+    assert classes[union["group"]]["name"] == "LaborUnion"
     assert set(payload["options"]["groups"]) == set(classes)
     signed = next(e for e in payload["edges"] if payload["predicates"][e["pred"]]["name"] == "signed")
     assert signed["support"] == 2 and [ev[2] for ev in signed["ev"]] == [0.8, 0.6]
@@ -488,7 +488,7 @@ def test_poisoned_article_executes_nothing(open_page, tmp_path, csp):
     page.wait_for_function("id => kgExplorer.network.getSelectedNodes()[0] === id", arg=evil)
     page.select_option("#kg-article", index=2)
     page.click("#kg-legend button >> nth=-1")
-    page.evaluate("id => kgExplorer.focusNode(id)", node_id(s, "SAG-AFTRA"))  # cites a1 (safe) and a2 (javascript:)
+    page.evaluate("id => kgExplorer.focusNode(id)", node_id(s, "ASPU-IFA"))  # cites a1 (safe) and a2 (javascript:)
     page.wait_for_timeout(150)
     assert page.evaluate(f"typeof {PWN}") == "undefined"
     hrefs = page.evaluate("Array.from(document.querySelectorAll('[href], [src]'), e => e.getAttribute('href') || e.getAttribute('src'))")
@@ -505,15 +505,15 @@ def test_poisoned_article_executes_nothing(open_page, tmp_path, csp):
 def test_search_focuses_and_selects_a_node(open_page, page_file):
     s = open_page(page_file)
     page = s.page
-    page.fill("#kg-search", "screen actors")  # an alternative name, case-insensitive
+    page.fill("#kg-search", "screen performers")  # an alternative name, case-insensitive
     page.wait_for_selector("#kg-results button")
-    assert page.locator("#kg-results button").first.inner_text().startswith("SAG-AFTRA")
+    assert page.locator("#kg-results button").first.inner_text().startswith("ASPU-IFA")
     page.press("#kg-search", "Enter")
-    sag = node_id(s, "SAG-AFTRA")
-    assert page.evaluate("kgExplorer.network.getSelectedNodes()") == [sag]
-    view, pos = page.evaluate("id => [kgExplorer.network.getViewPosition(), kgExplorer.network.getPosition(id)]", sag)
+    union = node_id(s, "ASPU-IFA")
+    assert page.evaluate("kgExplorer.network.getSelectedNodes()") == [union]
+    view, pos = page.evaluate("id => [kgExplorer.network.getViewPosition(), kgExplorer.network.getPosition(id)]", union)
     assert abs(view["x"] - pos["x"]) < 1 and abs(view["y"] - pos["y"]) < 1  # centred on it
-    assert page.locator("#kg-panel h2").inner_text() == "SAG-AFTRA"
+    assert page.locator("#kg-panel h2").inner_text() == "ASPU-IFA"
     s.assert_clean()
 
 
@@ -566,11 +566,11 @@ def test_filters_by_confidence_support_predicate_and_article(open_page, page_fil
 def test_clicking_a_node_shows_its_evidence_and_safe_links(open_page, page_file):
     s = open_page(page_file)
     page = s.page
-    page.mouse.click(*node_point(page, node_id(s, "SAG-AFTRA")))
+    page.mouse.click(*node_point(page, node_id(s, "ASPU-IFA")))
     page.wait_for_selector("#kg-panel:not([hidden])")
     text = panel_text(s)
-    for expected in ("SAG-AFTRA", "Labor union › Organization › Agent › Entity", "Screen Actors Guild",
-                     "SAG-AFTRA signed the open letter.", POISON["sentence"].split("<")[0].strip(),
+    for expected in ("ASPU-IFA", "Labor union › Organization › Agent › Entity", "Allied Screen Performers Union",
+                     "ASPU-IFA signed the open letter.", POISON["sentence"].split("<")[0].strip(),
                      "Actors sign letter", "Studios oppose the guild."):
         assert expected in text
     links = page.evaluate("Array.from(document.querySelectorAll('#kg-panel a'), a => [a.textContent, a.href, a.rel, a.target])")
@@ -591,7 +591,7 @@ def test_hover_highlights_the_neighbourhood(open_page, page_file):
     page.wait_for_selector("#kg-tooltip:not([hidden])")
     assert "open letter" in page.locator("#kg-tooltip").inner_text()
     assert "The letter is addressed to studios." in page.locator("#kg-tooltip").inner_text()
-    expected = sorted([letter, node_id(s, "SAG-AFTRA"), node_id(s, "Hollywood studios")])
+    expected = sorted([letter, node_id(s, "ASPU-IFA"), node_id(s, "Hollywood studios")])
     assert page.evaluate("kgExplorer.highlightedNodes()") == expected
     page.mouse.move(1, 1)
     page.wait_for_selector("#kg-tooltip", state="hidden")

@@ -127,7 +127,7 @@ def test_resolution_is_independent_of_input_order():
 
 def test_normalise():
     assert normalise("The Union’s") == normalise("union")
-    assert normalise("Screen Actors Guild – American Federation") == "screen actors guild american federation"
+    assert normalise("Allied Screen Performers Union – International Federation") == "allied screen performers union international federation"
 
 
 def test_pronoun_without_antecedent_names_no_entity_and_states_no_fact():

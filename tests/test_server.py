@@ -114,7 +114,7 @@ def wrapper(srv, query: str, fmt: str, method: str | None = None) -> SPARQLWrapp
 def test_sparqlwrapper_select_json(server, method):
     data = wrapper(server, "PREFIX kg: <https://w3id.org/newskg/ontology#> " + SIGNED, JSON, method).query().convert()
     assert data["head"]["vars"] == ["who", "doc"]
-    assert [b["who"]["value"].rsplit("/", 1)[1] for b in data["results"]["bindings"]] == ["sag-aftra"]
+    assert [b["who"]["value"].rsplit("/", 1)[1] for b in data["results"]["bindings"]] == ["aspu-ifa"]
 
 
 def test_sparqlwrapper_select_xml_csv_tsv(server):
@@ -205,7 +205,7 @@ def test_construct_and_describe_formats(server, accept, ctype, rdflib_format):
     assert status == 200 and headers["content-type"].split(";")[0] == ctype
     g = Graph().parse(data=body, format=rdflib_format)
     assert len(g) == int(headers["x-kg-results"]) > 2
-    status, headers, body = get(server, "DESCRIBE entity:sag-aftra", accept)
+    status, headers, body = get(server, "DESCRIBE entity:aspu-ifa", accept)
     assert status == 200 and headers["content-type"].split(";")[0] == ctype
     assert len(Graph().parse(data=body, format=rdflib_format)) > 2
 

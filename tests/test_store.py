@@ -39,7 +39,7 @@ from kg.store import (
 # ----------------------------------------------------------------------------- fixtures
 
 CLASSES = {
-    "sag-aftra": ("SAG-AFTRA", "LaborUnion"),
+    "aspu-ifa": ("ASPU-IFA", "LaborUnion"),
     "openai": ("OpenAI", "Company"),
     "letter": ("open letter", "Letter"),
     "scarlett-johansson": ("Scarlett Johansson", "Actor"),
@@ -79,8 +79,8 @@ def make_kg(articles: dict[str, list[tuple]], *, text: str = "") -> KnowledgeGra
 
 
 BASE = {
-    "a1": [("sag-aftra", "signed", "letter"), ("scarlett-johansson", "urges", "consent")],
-    "a2": [("sag-aftra", "signed", "letter"), ("openai", None, "sag-aftra")],
+    "a1": [("aspu-ifa", "signed", "letter"), ("scarlett-johansson", "urges", "consent")],
+    "a2": [("aspu-ifa", "signed", "letter"), ("openai", None, "aspu-ifa")],
     "a3": [("congress", "opposes", "openai")],
 }
 
@@ -163,7 +163,7 @@ def test_sync_round_trips_the_kg_dataset(store, kg_base):
 
 
 def test_merge_view_has_each_triple_once(store):
-    # sag-aftra signed the letter in a1 and in a2: two graphs, one triple in the merge.
+    # aspu-ifa signed the letter in a1 and in a2: two graphs, one triple in the merge.
     signed = store.query("SELECT ?who ?what WHERE { ?who kg:signed ?what }")
     assert len(signed) == 1
     count = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
@@ -214,7 +214,7 @@ def test_removed_article_is_pruned_but_shared_triples_stay(store):
     report = store.sync(quads(make_kg({k: v for k, v in BASE.items() if k != "a1"})))
     assert report.removed == (str(article_graph_iri("a1")),)
     assert str(article_graph_iri("a1")) not in store.graphs()
-    # a2 also says sag-aftra signed the letter: the triple stays; a1's urges fact goes.
+    # a2 also says aspu-ifa signed the letter: the triple stays; a1's urges fact goes.
     assert store.query("ASK { ?s kg:signed ?o }")
     assert not store.query("ASK { ?s kg:urges ?o }")
 
@@ -327,7 +327,7 @@ def test_kg_dataset_gains_external_types(store):
     q = "SELECT ?x WHERE { ?x a <http://schema.org/Organization> }"
     assert len(store.query(q)) == 0
     assert {str(r.x) for r in store.query(q, infer=True)} == {
-        str(entity_iri(k)) for k in ("sag-aftra", "openai", "congress")}
+        str(entity_iri(k)) for k in ("aspu-ifa", "openai", "congress")}
 
 
 def test_subproperty_inference_chain(store):
@@ -357,7 +357,7 @@ def test_entailed_triples_are_not_duplicated():
 
 def test_inferences_follow_removals(store):
     store.sync(quads(make_kg({"a3": BASE["a3"]})))
-    assert not store.query("ASK { entity:sag-aftra a kg:Organization }", infer=True)
+    assert not store.query("ASK { entity:aspu-ifa a kg:Organization }", infer=True)
     assert store.query("ASK { entity:congress a kg:Organization }", infer=True)
 
 
@@ -395,7 +395,7 @@ def test_from_clause_and_protocol_dataset(store):
 
 
 def test_bindings_projected_and_not_projected(store):
-    e = entity_iri("sag-aftra")
+    e = entity_iri("aspu-ifa")
     rows = store.query("SELECT ?e ?o WHERE { ?e kg:signed ?o }", bindings={"e": e}).rows
     assert rows == [(e, entity_iri("letter"))]
     # ?e is not projected: Oxigraph refuses to substitute it, a VALUES block is used instead
@@ -405,7 +405,7 @@ def test_bindings_projected_and_not_projected(store):
 
 
 SAVED = sorted(QUERIES_DIR.glob("*.rq"))
-PARAMS = {"name": Literal("SAG-AFTRA"), "minConfidence": Literal(0.5), "minSupport": Literal(1)}
+PARAMS = {"name": Literal("ASPU-IFA"), "minConfidence": Literal(0.5), "minSupport": Literal(1)}
 
 
 @pytest.mark.parametrize("path", SAVED, ids=[p.stem for p in SAVED])
@@ -416,7 +416,7 @@ def test_saved_queries_agree_with_rdflib(store, kg_base, path):
 
     text = path.read_text(encoding="utf-8")
     rich = make_kg(dict(BASE, a4=[("openai", "argues", "consent"), ("congress", "signed", "letter", "claim"),
-                                  ("sag-aftra", "argues", "consent")]))
+                                  ("aspu-ifa", "argues", "consent")]))
     store.sync(quads(rich))
     ds = to_dataset(rich)
 
@@ -436,13 +436,13 @@ def test_result_formats_parse(store):
     res = store.query(q)
     data = json.loads(res.serialize("json"))
     assert data["head"]["vars"] == ["who", "label"]
-    assert data["results"]["bindings"][0]["label"]["value"] == "SAG-AFTRA"
+    assert data["results"]["bindings"][0]["label"]["value"] == "ASPU-IFA"
     root = ET.fromstring(res.serialize("xml"))
     assert root.tag == "{http://www.w3.org/2005/sparql-results#}sparql"
     rows = list(csv.reader(io.StringIO(res.serialize("csv").decode())))
-    assert rows == [["who", "label"], [str(entity_iri("sag-aftra")), "SAG-AFTRA"]]
+    assert rows == [["who", "label"], [str(entity_iri("aspu-ifa")), "ASPU-IFA"]]
     tsv = res.serialize("tsv").decode().splitlines()
-    assert tsv[0] == "?who\t?label" and '"SAG-AFTRA"' in tsv[1]
+    assert tsv[0] == "?who\t?label" and '"ASPU-IFA"' in tsv[1]
     ask = store.query("ASK { ?s kg:signed ?o }")
     assert bool(ask) and list(ask) == [True]
     assert json.loads(ask.serialize())["boolean"] is True
@@ -469,10 +469,10 @@ def test_limit_truncates(store):
 
 def test_rows_and_bindings(store):
     res = store.query("SELECT ?x ?missing WHERE { ?x kg:signed ?o OPTIONAL { ?x kg:nothing ?missing } }")
-    assert res.rows == [(entity_iri("sag-aftra"), None)]
-    assert res.bindings() == [{"x": entity_iri("sag-aftra")}]
+    assert res.rows == [(entity_iri("aspu-ifa"), None)]
+    assert res.bindings() == [{"x": entity_iri("aspu-ifa")}]
     row = next(iter(res))
-    assert row.x == entity_iri("sag-aftra") and row["x"] == row[0]
+    assert row.x == entity_iri("aspu-ifa") and row["x"] == row[0]
 
 
 def test_malformed_query_is_one_line(store):
