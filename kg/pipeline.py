@@ -386,11 +386,11 @@ def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: i
     # at the end: an interruption leaves the previous set (or, at worst, a mix of complete files).
     for leftover in out.glob(".graph.*.staged*"):  # from a run killed while writing
         leftover.unlink(missing_ok=True)
-    staged = {name: out / f".{name}.staged" for name in OUTPUT_FILES}
     # The HTML page is drawn in a forked process while this one writes the RDF files (the two
-    # only read the resolved graph); its own staged name, so that a process orphaned by a
-    # killed run cannot overwrite the next run's page.
-    staged["graph.html"] = out / f".graph.html.staged-{os.getpid()}"
+    # only read the resolved graph); its staged name carries this process's id, so that a
+    # process orphaned by a killed run cannot overwrite the next run's page.
+    staged = {name: out / (f".{name}.staged-{os.getpid()}" if name == "graph.html" else f".{name}.staged")
+              for name in OUTPUT_FILES}
     kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
     html = _HtmlJob(result.graph, staged["graph.html"], kwargs)
     try:
