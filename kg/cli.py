@@ -73,17 +73,19 @@ def build(
 
     Example: kg build examples/ --out output/
     """
+    from kg.pipeline import Outputs
     from kg.pipeline import build as run_build
-    from kg.pipeline import write_outputs
     from kg.progress import progress_reporter
     from kg.workspace import default_store_dir
 
     try:
-        with progress_reporter(paths, enabled=not quiet) as advance:
-            result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
-                               min_confidence=min_confidence, workers=workers, dask_address=dask,
-                               store=None if no_store else (store or default_store_dir(out)), fresh=fresh)
-        written = write_outputs(result, out, html_max_nodes=html_max_nodes)
+        with Outputs(out, html_max_nodes=html_max_nodes) as outputs:
+            with progress_reporter(paths, enabled=not quiet) as advance:
+                result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
+                                   min_confidence=min_confidence, workers=workers, dask_address=dask,
+                                   store=None if no_store else (store or default_store_dir(out)), fresh=fresh,
+                                   on_resolved=outputs.start)
+            written = outputs.write(result)
     except KeyboardInterrupt:
         _err("interrupted: previous outputs left intact")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -210,12 +212,13 @@ def remove(
 
     Example: kg remove wire-2025-06-03-festival-ban
     """
-    from kg.pipeline import remove_articles, write_outputs
+    from kg.pipeline import Outputs, remove_articles
     from kg.workspace import default_store_dir
 
     try:
-        result, missing = remove_articles(article_ids, store or default_store_dir(out))
-        write_outputs(result, out, html_max_nodes=html_max_nodes)
+        with Outputs(out, html_max_nodes=html_max_nodes) as outputs:
+            result, missing = remove_articles(article_ids, store or default_store_dir(out), on_resolved=outputs.start)
+            outputs.write(result)
     except KgError as exc:
         raise _fail(exc) from None
     for aid in missing:

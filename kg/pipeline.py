@@ -25,7 +25,8 @@ from kg.model import Article, ArticleExtraction, KnowledgeGraph, Problem
 from kg.nlp import load_model, text_for_parsing
 from kg.resolve import DEFAULT_MIN_CONFIDENCE, resolve
 
-__all__ = ["BuildResult", "Timings", "build", "remove_articles", "extract_articles", "write_outputs", "OUTPUT_FILES"]
+__all__ = ["BuildResult", "Timings", "build", "remove_articles", "extract_articles", "write_outputs", "Outputs",
+           "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("graph.ttl", "graph.trig", "graph.html")
 BATCH_SIZE = 32
@@ -142,6 +143,7 @@ def build(
     dask_address: str | None = None,
     store: str | Path | None = None,
     fresh: bool = False,
+    on_resolved: Callable[[KnowledgeGraph], None] | None = None,
 ) -> BuildResult:
     """Build the knowledge graph of every article under ``paths``.
 
@@ -154,6 +156,8 @@ def build(
     already in the store with the same content are not parsed again, new and changed ones are,
     and the graph is resolved over every article the store holds and synced into its RDF store
     (only changed named graphs are rewritten). ``fresh`` empties the store first.
+    ``on_resolved(graph)`` is called as soon as the graph is resolved, before the store's sync
+    (:meth:`Outputs.start` draws the page meanwhile).
 
     >>> result = build(["examples/"])            # doctest: +SKIP
     >>> result.dataset.serialize(format="turtle")  # doctest: +SKIP
@@ -177,6 +181,8 @@ def build(
         t0 = time.perf_counter()
         graph = resolve(extractions, min_confidence=min_confidence)
         timings.resolve = time.perf_counter() - t0
+        if on_resolved is not None:
+            on_resolved(graph)
         return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=len(extractions))
 
     from kg.extract import extractor_version
@@ -206,7 +212,7 @@ def build(
             checkpoint("extracted-batch")
         if seen == 0:
             raise KgError(_nothing_read(problems))
-        graph, sync = _resolve_and_sync(ws, min_confidence, timings)
+        graph, sync = _resolve_and_sync(ws, min_confidence, timings, on_resolved)
     return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=extracted, reused=reused,
                        sync=sync)
 
@@ -225,22 +231,25 @@ def _extract(articles: Iterable[Article], model: str | None, workers: int, dask_
     return extract_articles(articles, model=model, on_article=on_article, timings=timings)
 
 
-def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings) -> tuple[KnowledgeGraph, Any]:
+def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings,
+                      on_resolved: Callable[[KnowledgeGraph], None] | None = None) -> tuple[KnowledgeGraph, Any]:
     """Resolve every article of the workspace and make its RDF store hold the result.
 
-    The store is synced from kg's TriG text of the graph (:meth:`kg.store.GraphStore.sync_blocks`),
+    The store is synced from kg's TriG text of the graph (:meth:`kg.store.GraphStore.sync_sections`),
     which is graph.trig byte for byte: the report's ``trig`` names a private link to it that
     :func:`write_outputs` moves into place instead of serialising the graph again.
     """
-    from kg.rdf import graph_blocks
+    from kg.rdf import graph_sections
 
     t0 = time.perf_counter()
     graph = resolve(ws.cache, min_confidence=min_confidence)
     timings.resolve = time.perf_counter() - t0
+    if on_resolved is not None:
+        on_resolved(graph)
     store = ws.graph  # takes the store's write lock
     t1 = time.perf_counter()
     checkpoint("before-sync")
-    sync = store.sync_blocks(graph_blocks(graph))
+    sync = store.sync_sections(graph_sections(graph))
     sync = _keep_synced_trig(sync, graph, Path(ws.path))
     checkpoint("after-sync")
     timings.store = time.perf_counter() - t1
@@ -301,9 +310,10 @@ def _take_synced_trig(result: BuildResult, target: Path) -> bool:
 
 
 def remove_articles(article_ids: Iterable[str], store: str | Path, *,
-                    min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> tuple[BuildResult, list[str]]:
+                    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                    on_resolved: Callable[[KnowledgeGraph], None] | None = None) -> tuple[BuildResult, list[str]]:
     """Drop articles from the store and re-resolve the rest; returns the new build and the ids
-    that were not in the store."""
+    that were not in the store (``on_resolved`` as for :func:`build`)."""
     from kg.workspace import Workspace
 
     started = time.perf_counter()
@@ -315,7 +325,7 @@ def remove_articles(article_ids: Iterable[str], store: str | Path, *,
         if len(ws.cache) == 0:
             ws.graph.clear()
             return BuildResult(KnowledgeGraph((), (), ()), seconds=time.perf_counter() - started), missing
-        graph, sync = _resolve_and_sync(ws, min_confidence, timings)
+        graph, sync = _resolve_and_sync(ws, min_confidence, timings, on_resolved)
     return BuildResult(graph, seconds=time.perf_counter() - started, timings=timings, sync=sync), missing
 
 
@@ -373,37 +383,87 @@ class _HtmlJob:
             self.conn.close()
 
 
-def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: int | None = None) -> dict[str, Path]:
-    """Write graph.ttl, graph.trig and graph.html into ``out_dir``, each atomically."""
-    from kg.rdf import graph_blocks, union_blocks, write_atomic
-    from kg.serialize import trig_chunks, turtle_chunks
+class Outputs:
+    """graph.ttl, graph.trig and graph.html of a build in ``out_dir``, renamed into place together.
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in OUTPUT_FILES}
-    t0 = time.perf_counter()
-    # All three files are written next to their targets first and renamed into place together
-    # at the end: an interruption leaves the previous set (or, at worst, a mix of complete files).
-    for leftover in out.glob(".graph.*.staged*"):  # from a run killed while writing
-        leftover.unlink(missing_ok=True)
-    # The HTML page is drawn in a forked process while this one writes the RDF files (the two
-    # only read the resolved graph); its staged name carries this process's id, so that a
-    # process orphaned by a killed run cannot overwrite the next run's page.
-    staged = {name: out / (f".{name}.staged-{os.getpid()}" if name == "graph.html" else f".{name}.staged")
-              for name in OUTPUT_FILES}
-    kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
-    html = _HtmlJob(result.graph, staged["graph.html"], kwargs)
-    try:
-        write_atomic(staged["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
-        checkpoint("between-outputs")
-        if not _take_synced_trig(result, staged["graph.trig"]):  # the store's sync wrote it already
-            write_atomic(staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
-        result.timings.rdf = time.perf_counter() - t0
-        html.finish()
-        for name in OUTPUT_FILES:
-            os.replace(staged[name], paths[name])
-    finally:
-        html.stop()
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
-    return paths
+    :meth:`start` begins drawing the page in a forked process as soon as the graph is resolved
+    (pass it as ``build(..., on_resolved=outputs.start)``), so that the drawing overlaps the store's
+    sync and the writing of the RDF files; :meth:`write` writes the RDF files, waits for the page
+    and renames the three into place. Used as a context manager, it stops the drawing and removes
+    the staged files when the build fails.
+    """
+
+    def __init__(self, out_dir: str | Path, *, html_max_nodes: int | None = None) -> None:
+        self.out = Path(out_dir)
+        self.paths = {name: self.out / name for name in OUTPUT_FILES}
+        # Staged next to their targets; the page's name carries this process's id, so that a
+        # process orphaned by a killed run cannot overwrite the next run's page.
+        self.staged = {name: self.out / (f".{name}.staged-{os.getpid()}" if name == "graph.html" else f".{name}.staged")
+                       for name in OUTPUT_FILES}
+        self.kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
+        self._html: _HtmlJob | None = None
+        self._graph: KnowledgeGraph | None = None
+        self._prepared = False
+
+    def _prepare(self) -> None:
+        if not self._prepared:
+            self.out.mkdir(parents=True, exist_ok=True)
+            for leftover in self.out.glob(".graph.*.staged*"):  # from a run killed while writing
+                leftover.unlink(missing_ok=True)
+            self._prepared = True
+
+    def start(self, graph: KnowledgeGraph) -> None:
+        """Start drawing ``graph``'s page (the page only reads the resolved graph)."""
+        self._prepare()
+        if self._html is not None:
+            self._html.stop()
+        self._graph = graph
+        self._html = _HtmlJob(graph, self.staged["graph.html"], self.kwargs)
+
+    def write(self, result: BuildResult) -> dict[str, Path]:
+        """Write the files of ``result`` (its page is drawn now unless :meth:`start` had it)."""
+        from kg.rdf import graph_blocks, union_blocks, write_atomic
+        from kg.serialize import trig_chunks, turtle_chunks, turtle_from_trig
+
+        t0 = time.perf_counter()
+        if self._html is None or self._graph is not result.graph:
+            self.start(result.graph)
+        try:
+            # The store's sync wrote graph.trig already (when there is a store); graph.ttl then takes
+            # every block but the entities' from that text instead of rendering them again.
+            if _take_synced_trig(result, self.staged["graph.trig"]):
+                write_atomic(self.staged["graph.ttl"], turtle_from_trig(result.graph, self.staged["graph.trig"]))
+                checkpoint("between-outputs")
+            else:
+                write_atomic(self.staged["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
+                checkpoint("between-outputs")
+                write_atomic(self.staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
+            result.timings.rdf = time.perf_counter() - t0
+            self._html.finish()
+            for name in OUTPUT_FILES:
+                os.replace(self.staged[name], self.paths[name])
+        finally:
+            self.close()
+        return self.paths
+
+    def close(self) -> None:
+        """Stop the drawing (if still running) and remove whatever is still staged."""
+        if self._html is not None:
+            self._html.stop()
+            self._html = None
+        if self._prepared:
+            for tmp in self.staged.values():
+                tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> Outputs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_outputs(result: BuildResult, out_dir: str | Path, *, html_max_nodes: int | None = None) -> dict[str, Path]:
+    """Write graph.ttl, graph.trig and graph.html into ``out_dir``, each atomically (and renamed
+    into place together, at the end: an interruption leaves the previous set)."""
+    with Outputs(out_dir, html_max_nodes=html_max_nodes) as outputs:
+        return outputs.write(result)

@@ -13,6 +13,8 @@ Layout of the dataset (documented in the README, "Provenance model"):
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import os
 import re
 import tempfile
@@ -45,6 +47,11 @@ __all__ = [
     "predicate_iri",
     "to_dataset",
     "quads",
+    "graph_blocks",
+    "graph_sections",
+    "union_blocks",
+    "union_entity_blocks",
+    "ENTITY_NS",
     "clean_literal",
     "bind_prefixes",
     "write_atomic",
@@ -211,32 +218,99 @@ class _Index:
         self.evidence: dict[str, list[tuple[URIRef, Evidence]]] = {}
         self.asserted: dict[str, set[tuple[URIRef, URIRef, URIRef]]] = {}
         self.mentioned: dict[str, list[str]] = {}
-        self.facts_by_subject: dict[str, list[Fact]] = {}
         for f in kg.facts:
             node, s, p, o = _fact_node(f)
             for ev in f.evidence:
                 self.evidence.setdefault(ev.article_id, []).append((node, ev))
                 if f.asserted:
                     self.asserted.setdefault(ev.article_id, set()).add((s, p, o))
-            if f.asserted:
-                self.facts_by_subject.setdefault(f.subject, []).append(f)
         for e in kg.entities:
             for aid in e.articles:
                 self.mentioned.setdefault(aid, []).append(e.key)
 
-    def article_blocks(self, a: Article) -> Iterator[Block]:
+    def article_parts(self, a: Article) -> tuple[list[str], list[tuple], list[tuple[URIRef, Evidence]]]:
+        """What the graph of article ``a`` is made of: its entities' keys, its asserted triples
+        and its evidence (with fact nodes), each in writing order."""
+        asserted = sorted(self.asserted.get(a.id, ()))
+        evidence = sorted(self.evidence.get(a.id, ()), key=lambda x: (x[1].start, x[1].rule, str(x[0])))
+        return self.mentioned.get(a.id, []), asserted, evidence
+
+    def article_blocks(self, a: Article, parts: tuple | None = None) -> Iterator[Block]:
+        mentioned, asserted, evidence = parts if parts is not None else self.article_parts(a)
         art = article_iri(a.id)
         yield art, [(p, o) for _, p, o in _article_triples(a)]
         stubs: dict[URIRef, list[tuple[URIRef, object]]] = {}
-        for key in self.mentioned.get(a.id, ()):
+        for key in mentioned:
             stubs.setdefault(entity_iri(key), []).append((K.mentionedIn, art))
-        for s, p, o in self.asserted.get(a.id, ()):
+        for s, p, o in asserted:
             stubs.setdefault(s, []).append((p, o))
         for s in sorted(stubs):
             yield s, sorted(stubs[s], key=lambda po: (str(po[0]), str(po[1])))
-        for node, ev in sorted(self.evidence.get(a.id, ()), key=lambda x: (x[1].start, x[1].rule, str(x[0]))):
+        for node, ev in evidence:
             ev_node, triples = _evidence_triples(node, ev)
             yield ev_node, [(p, o) for _, p, o in triples]
+
+
+@lru_cache(maxsize=1)
+def _writer_salt() -> bytes:
+    """Digest of the code that turns records into triples and text: a fingerprint made by an
+    older writer never matches one made by this one."""
+    import hashlib
+    import sys
+
+    h = hashlib.sha256()
+    for name in ("kg.model", "kg.ontology", "kg.rdf", "kg.serialize"):
+        __import__(name)
+        h.update(Path(sys.modules[name].__file__ or "").read_bytes())
+    return h.digest()
+
+
+def _fingerprint(*parts: object) -> str:
+    """A deterministic digest of records (pickled without memo, so object identity and sharing
+    do not change the bytes; kg's records hold no sets, whose order would)."""
+    import hashlib
+    import io
+    import pickle
+
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.fast = True
+    pickler.dump((_writer_salt(), parts))
+    return hashlib.blake2b(buf.getvalue(), digest_size=20).hexdigest()
+
+
+_evidence_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(Evidence)))
+
+
+Section = tuple[URIRef, "str | None", Iterable[Block]]  # graph, fingerprint of its content, its blocks
+
+
+def graph_sections(kg: KnowledgeGraph, *, fingerprints: bool = True) -> Iterator[Section]:
+    """The dataset graph by graph, as :func:`graph_blocks` orders it: (graph IRI, fingerprint,
+    subject blocks). Equal fingerprints mean equal blocks (the fingerprint digests the records a
+    graph is written from, and the writer's code), so a writer may reuse the text it wrote for a
+    graph before instead of rendering the blocks again; the corpus graph has none (it changes
+    with every article; ``fingerprints=False`` skips computing them). The blocks are produced
+    lazily."""
+
+    def corpus() -> Iterator[Block]:
+        for e in kg.entities:
+            yield entity_iri(e.key), [(p, o) for _, p, o in _entity_triples(e)]
+        for f in kg.facts:
+            yield _fact_block(f)
+        yield from _open_relation_blocks(kg)
+
+    yield CORPUS_GRAPH, None, corpus()
+    index = _Index(kg)
+    for a in sorted(kg.articles, key=lambda a: str(article_graph_iri(a.id))):
+        parts = index.article_parts(a)
+        # The article's text is not written (only its hash), and may or may not be loaded.
+        fingerprint = None
+        if fingerprints:
+            head = (a.id, a.title, a.url, a.date, a.author, a.source, a.content_hash)
+            mentioned, asserted, evidence = parts
+            fingerprint = _fingerprint(head, mentioned, asserted, [(str(n), _evidence_fields(ev)) for n, ev in evidence])
+        yield article_graph_iri(a.id), fingerprint, index.article_blocks(a, parts)
 
 
 def graph_blocks(kg: KnowledgeGraph) -> Iterator[tuple[URIRef, Block]]:
@@ -245,37 +319,42 @@ def graph_blocks(kg: KnowledgeGraph) -> Iterator[tuple[URIRef, Block]]:
     The corpus graph comes first (entities, facts, open relations), then one graph per article
     (sorted by graph IRI): the article, its entities' mentions and asserted triples, its evidence.
     """
-    for e in kg.entities:
-        yield CORPUS_GRAPH, (entity_iri(e.key), [(p, o) for _, p, o in _entity_triples(e)])
-    for f in kg.facts:
-        yield CORPUS_GRAPH, _fact_block(f)
-    for block in _open_relation_blocks(kg):
-        yield CORPUS_GRAPH, block
-    index = _Index(kg)
-    for a in sorted(kg.articles, key=lambda a: str(article_graph_iri(a.id))):
-        g = article_graph_iri(a.id)
-        for block in index.article_blocks(a):
+    for g, _, blocks in graph_sections(kg, fingerprints=False):
+        for block in blocks:
             yield g, block
 
 
-def union_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
-    """The same triples as :func:`graph_blocks`, each subject once, for one-graph formats."""
-    index = _Index(kg)
+def union_entity_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
+    """The entities' blocks of :func:`union_blocks`: each entity with its mentions and the
+    triples it is the subject of."""
+    by_subject: dict[str, list[Fact]] = {}
+    for f in kg.facts:
+        if f.asserted:
+            by_subject.setdefault(f.subject, []).append(f)
     for e in kg.entities:
-        node = entity_iri(e.key)
         pairs = [(p, o) for _, p, o in _entity_triples(e)]
         pairs += [(K.mentionedIn, article_iri(aid)) for aid in e.articles]
-        for f in index.facts_by_subject.get(e.key, ()):
+        for f in by_subject.get(e.key, ()):
             pairs.append((predicate_iri(f), entity_iri(f.object)))
-        yield node, pairs
+        yield entity_iri(e.key), pairs
+
+
+ENTITY_NS = str(ID["entity/"])
+
+
+def union_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
+    """The same triples as :func:`graph_blocks`, each subject once, for one-graph formats: the
+    entities (:func:`union_entity_blocks`), then every other block of :func:`graph_blocks` in
+    its order (the entity stubs of the article graphs are in the entities' blocks already)."""
+    yield from union_entity_blocks(kg)
     for f in kg.facts:
         yield _fact_block(f)
     yield from _open_relation_blocks(kg)
+    index = _Index(kg)
     for a in sorted(kg.articles, key=lambda a: str(article_graph_iri(a.id))):
         for s, pairs in index.article_blocks(a):
-            if str(s).startswith(str(ID["entity/"])):
-                continue  # entity stubs are already in the entity's own block
-            yield s, pairs
+            if not str(s).startswith(ENTITY_NS):
+                yield s, pairs
 
 
 def quads(kg: KnowledgeGraph) -> Iterator[tuple]:

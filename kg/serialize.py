@@ -12,6 +12,7 @@ the tests.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -20,9 +21,9 @@ from typing import IO
 from rdflib import XSD, Literal, URIRef
 
 from kg.model import KnowledgeGraph
-from kg.rdf import PREFIXES, Block, graph_blocks, union_blocks
+from kg.rdf import ENTITY_NS, PREFIXES, Block, graph_blocks, union_blocks, union_entity_blocks
 
-__all__ = ["term", "turtle_chunks", "trig_chunks", "write_turtle", "write_trig"]
+__all__ = ["term", "turtle_chunks", "trig_chunks", "turtle_from_trig", "write_turtle", "write_trig"]
 
 _PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1])))  # longest namespace first
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?$")
@@ -139,3 +140,46 @@ def write_turtle(kg: KnowledgeGraph, fh: IO[str]) -> None:
 def write_trig(kg: KnowledgeGraph, fh: IO[str]) -> None:
     for chunk in trig_chunks(graph_blocks(kg)):
         fh.write(chunk)
+
+
+# A subject block of kg's TriG: its first line at a 4-space indent, its other lines at 8 (literals
+# never hold a raw line break: term() escapes them).
+_TRIG_BLOCK = re.compile(rb"^    (?! )([^\n]*\n(?:        [^\n]*\n)*)", re.M)
+# How an entity IRI starts when term() writes it: a prefix whose namespace lies inside the
+# entities' namespace, or the full IRI in angle brackets.
+_ENTITY_TOKENS = tuple(f"{p}:".encode() for p, ns in PREFIXES.items() if str(ns).startswith(ENTITY_NS)) + (
+    b"<" + ENTITY_NS.encode(),)
+
+
+def _trig_to_turtle_blocks(data: bytes) -> bytes:
+    out = []
+    for m in _TRIG_BLOCK.finditer(data):
+        block = m.group(1)
+        if not block.startswith(_ENTITY_TOKENS):
+            out.append(block.replace(b"\n        ", b"\n    "))
+            out.append(b"\n")
+    return b"".join(out)
+
+
+def turtle_from_trig(kg: KnowledgeGraph, trig: str | Path, *, piece: int = 1 << 22) -> Iterator[str | bytes]:
+    """The chunks of ``turtle_chunks(union_blocks(kg))`` (the same bytes), given ``trig``, a file
+    holding ``trig_chunks(graph_blocks(kg))``: only the entities' blocks are rendered; every other
+    block is the TriG's, read in pieces of about ``piece`` bytes and unindented."""
+    yield from turtle_chunks(union_entity_blocks(kg))
+    carry = b""
+    with open(trig, "rb") as fh:
+        while True:
+            data = fh.read(piece)
+            if not data:
+                break
+            data = carry + data
+            # Up to the last block that starts in this piece (it may continue in the next one).
+            last = data.rfind(b"\n    ")
+            while last >= 0 and data[last + 5 : last + 6] in (b" ", b""):
+                last = data.rfind(b"\n    ", 0, last)
+            cut = last + 1 if last >= 0 else 0
+            carry = data[cut:]
+            if cut:
+                yield _trig_to_turtle_blocks(data[:cut])
+    if carry:
+        yield _trig_to_turtle_blocks(carry)

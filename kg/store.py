@@ -676,6 +676,9 @@ class SyncReport:
     inferred: int = 0
     mode: str = "noop"
     seconds: float = 0.0
+    reused: int = 0
+    """With :meth:`GraphStore.sync_sections`: graphs whose text was copied from the last sync's
+    (same fingerprint) instead of being rendered again."""
     trig: str | None = None
     """With :meth:`GraphStore.sync_blocks`: the TriG file the store now holds (the bytes of
     ``trig_chunks(blocks)``; valid until the next write)."""
@@ -688,7 +691,7 @@ class SyncReport:
         return (
             f"{len(self.added)} graphs added, {len(self.replaced)} replaced, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged; {self.triples} triples (+{self.inferred} inferred) "
-            f"[{self.mode}, {self.seconds:.2f} s]"
+            f"[{self.mode}{f', {self.reused} graphs reused' if self.reused else ''}, {self.seconds:.2f} s]"
         )
 
 
@@ -822,6 +825,7 @@ class _Section:
     ranges: list[list[int]]
     digest: str = ""
     triples: int = 0
+    fingerprint: str | None = None  # of the records the section was written from (kg.rdf.graph_sections)
 
 
 class _Text:
@@ -833,6 +837,7 @@ class _Text:
         self.prefix_len = prefix_len
         self.sections = sections
         self._prefix: bytes | None = None
+        self.reused = 0  # sections copied from an earlier text when this one was written
 
     @property
     def prefix(self) -> bytes:
@@ -855,6 +860,18 @@ class _Text:
         """The graph's subject blocks (valid Turtle after :attr:`prefix`)."""
         return b"".join(_section_body(self.read(a, b)) for a, b in self.sections[graph].ranges)
 
+    def reusable(self, graph: str, fingerprint: str) -> tuple[bytes, str] | None:
+        """The section of ``graph`` and its digest when it was written from records with this
+        fingerprint (and its bytes still hash to the digest the index gives), else None."""
+        s = self.sections.get(graph)
+        if s is None or s.fingerprint != fingerprint or len(s.ranges) != 1:
+            return None
+        try:
+            data = self.section(graph)
+        except OSError:
+            return None
+        return (data, s.digest) if hashlib.sha256(data).hexdigest() == s.digest else None
+
     def holds(self, graph: str, digest: str) -> bool:
         """Whether this text has the section of ``graph`` whose digest is ``digest``."""
         if graph not in self.sections:
@@ -870,7 +887,7 @@ class _Text:
 
     def save_index(self, path: Path) -> None:
         doc = {"prefix": self.prefix_len,
-               "graphs": {g: [s.ranges, s.digest, s.triples] for g, s in self.sections.items()}}
+               "graphs": {g: [s.ranges, s.digest, s.triples, s.fingerprint] for g, s in self.sections.items()}}
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, path)
@@ -881,8 +898,8 @@ class _Text:
         only a hint: a section is used only when its bytes hash to the digest the store expects."""
         try:
             doc = json.loads(path.with_name(path.name + ".index.json").read_text(encoding="utf-8"))
-            sections = {g: _Section([list(r) for r in ranges], digest, int(n))
-                        for g, (ranges, digest, n) in doc["graphs"].items()}
+            sections = {g: _Section([list(r) for r in ranges], digest, int(n), *rest[:1])
+                        for g, (ranges, digest, n, *rest) in doc["graphs"].items()}
             if not path.is_file():
                 return None
             return cls(path, int(doc["prefix"]), sections)
@@ -903,27 +920,37 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def _as_sections(blocks: Iterable[tuple[Any, tuple[Any, list]]]) -> Iterator[tuple[Any, None, Iterator]]:
+    """(graph, block) items as :func:`kg.rdf.graph_sections` gives them, without fingerprints."""
+    from itertools import groupby
+
+    for g, run in groupby(blocks, key=lambda item: item[0]):
+        yield g, None, (block for _, block in run)
+
+
 def _write_text(
-    blocks: Iterable[tuple[Any, tuple[Any, list]]],
+    sections: Iterable[tuple[Any, str | None, Iterable[tuple[Any, list]]]],
     path: Path,
     *,
     observe: Any = None,
     on_segments: Any = None,
+    reuse: _Text | None = None,
 ) -> _Text:
-    """Write ``blocks`` (:func:`kg.rdf.graph_blocks`) to ``path`` as kg's TriG and index it.
+    """Write ``sections`` (:func:`kg.rdf.graph_sections`) to ``path`` as kg's TriG and index it.
 
     ``observe(subject, pairs)`` sees every block. ``on_segments(segments)`` is told, each time a
     batch of text is on disk, which graph bodies it holds: ``(header, start, end, last)`` where
     ``header`` is the section's ``<graph> {`` line and ``last`` says the body ends at ``end``
     (a segment may end inside a block when not ``last``). The bytes are exactly
-    ``trig_chunks(blocks)``'s."""
-    from itertools import groupby
-
+    ``trig_chunks(blocks)``'s. A section whose fingerprint matches the one ``reuse`` (the text
+    written before) has for the same graph is copied from it instead of rendered (only when
+    nobody observes the blocks)."""
     from kg.serialize import trig_chunks
 
     prefix = "".join(trig_chunks(())).encode("utf-8")
-    sections: dict[str, _Section] = {}
+    out: dict[str, _Section] = {}
     hashes: dict[str, Any] = {}
+    copied: dict[str, str] = {}  # graph -> digest of a section copied from ``reuse``
     segments: list[tuple[bytes, int, int, bool]] = []
     buf: list[bytes] = [prefix]
     pos = len(prefix)
@@ -931,6 +958,7 @@ def _write_text(
     header: bytes | None = None  # of the open section
     head = b""
     handed = 0  # how far the open section's body was handed to on_segments
+    can_reuse = reuse is not None and observe is None and on_segments is None
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
         def flush() -> None:
@@ -946,18 +974,32 @@ def _write_text(
                     on_segments(list(segments))
                     segments.clear()
 
-        for g, run in groupby(blocks, key=lambda item: item[0]):
+        for g, fingerprint, run in sections:
             key = _Input.graph_key(g)
+            old = reuse.reusable(key, fingerprint) if can_reuse and fingerprint and key not in out else None
+            if old is not None:
+                data, digest = old
+                if pos > len(prefix):
+                    buf.append(b"\n")
+                    pos += 1
+                buf.append(data)
+                out[key] = _Section([[pos, pos + len(data)]], triples=reuse.sections[key].triples,
+                                    fingerprint=fingerprint)
+                copied[key] = digest
+                pos += len(data)
+                if pos - written >= _FLUSH_BYTES:
+                    flush()
+                continue
             count = 0
 
-            def items(run: Iterable = run) -> Iterator:
+            def items(run: Iterable = run, g: Any = g) -> Iterator:
                 nonlocal count
-                for item in run:
-                    pairs = item[1][1]
+                for block in run:
+                    pairs = block[1]
                     count += len(pairs)
                     if observe is not None and pairs:
-                        observe(item[1][0], pairs)
-                    yield item
+                        observe(block[0], pairs)
+                    yield g, block
 
             chunks = trig_chunks(items())
             next(chunks)  # the prefix lines, written once
@@ -989,18 +1031,23 @@ def _write_text(
             segments.append((header, handed, pos - 2, True))
             header = None
             hashes[key] = h
-            if key in sections:
-                sections[key].ranges.append([start, pos])
-                sections[key].triples += count
+            if key in out:
+                out[key].ranges.append([start, pos])
+                out[key].triples += count
+                out[key].fingerprint = None
             else:
-                sections[key] = _Section([[start, pos]], triples=count)
+                out[key] = _Section([[start, pos]], triples=count, fingerprint=fingerprint)
         flush()
         os.fsync(fd)
     finally:
         os.close(fd)
     for key, h in hashes.items():
-        sections[key].digest = h.hexdigest()
-    return _Text(path, len(prefix), sections)
+        out[key].digest = h.hexdigest()
+    for key, digest in copied.items():
+        out[key].digest = digest
+    text = _Text(path, len(prefix), out)
+    text.reused = len(copied)
+    return text
 
 
 def _units(body: bytes) -> dict[bytes, int]:
@@ -1831,6 +1878,30 @@ class GraphStore:
         >>> first.mode, again.mode, titles
         ('bulk', 'noop', ['Hi'])
         """
+        return self.sync_sections(_as_sections(blocks), prune=prune, rebuild=rebuild)
+
+    def sync_sections(
+        self, sections: Iterable[tuple[Any, str | None, Iterable[tuple[Any, list]]]], *, prune: bool = True,
+        rebuild: bool = False,
+    ) -> SyncReport:
+        """:meth:`sync_blocks` for the dataset given graph by graph as :func:`kg.rdf.graph_sections`
+        yields it. An incremental sync copies the text of a graph whose fingerprint is the one it
+        had at the last sync from the text the store keeps, instead of rendering its blocks: with
+        one new article among thousands, only that article's graph and the corpus graph are
+        written afresh.
+
+        Examples
+        --------
+        >>> from kg.model import Article, KnowledgeGraph
+        >>> from kg.rdf import graph_sections
+        >>> a1, a2 = Article(id="a1", text="Hello.", title="Hi"), Article(id="a2", text="Bye.", title="Bye")
+        >>> with GraphStore() as store:
+        ...     first = store.sync_sections(graph_sections(KnowledgeGraph((a1,), (), ())))
+        ...     second = store.sync_sections(graph_sections(KnowledgeGraph((a1, a2), (), ())))
+        ...     titles = sorted(str(r.t) for r in store.query("SELECT ?t WHERE { ?a dcterms:title ?t }"))
+        >>> len(second.added), second.unchanged, second.reused, titles
+        (1, 1, 1, ['Bye', 'Hi'])
+        """
         started = time.perf_counter()
         self._check_writable()
         with self._lock:
@@ -1839,7 +1910,7 @@ class GraphStore:
                 stale.unlink(missing_ok=True)
             new_path = folder / f"{_TEXT_NAME}.{os.getpid()}.{threading.get_ident()}.new"
             try:
-                return self._sync_text(blocks, new_path, prune, rebuild, started)
+                return self._sync_text(sections, new_path, prune, rebuild, started)
             except OSError as exc:
                 raise StoreError(f"cannot write the store {self.path or 'in memory'}: {one_line(exc)}") from None
             finally:
@@ -1855,7 +1926,7 @@ class GraphStore:
     def _text_file(self) -> Path:
         return self._text_dir() / _TEXT_NAME
 
-    def _sync_text(self, blocks: Iterable, new_path: Path, prune: bool, rebuild: bool, started: float) -> SyncReport:
+    def _sync_text(self, sections: Iterable, new_path: Path, prune: bool, rebuild: bool, started: float) -> SyncReport:
         ontology_digest = _ontology_for(self.ontology)[1]
         meta = self._meta_store_triples()
         stored = {g: (d, int(meta.get((g, "count"), 0))) for (g, key), d in meta.items() if key == "digest"}
@@ -1865,8 +1936,8 @@ class GraphStore:
         total = sum(c for _, c in stored.values())
         fresh = not self._user_graph_nodes() or self.state in ("loading", "empty")
         if fresh or (prune and (rebuild or settings_changed or (old is None and total > _READ_DIFF_MAX))):
-            return self._bulk_text(blocks, new_path, stored, started, ontology_digest)
-        text = _write_text(blocks, new_path)
+            return self._bulk_text(sections, new_path, stored, started, ontology_digest)
+        text = _write_text(sections, new_path, reuse=old)
         wanted = {g: s.digest for g, s in text.sections.items()}
         changed = [g for g in text.sections if stored.get(g, ("",))[0] != wanted[g]]
         present = {n.value for n in self._user_graph_nodes()}
@@ -1891,7 +1962,8 @@ class GraphStore:
                 return self._reload_text(text, stored, started, ontology_digest)
         report = self._transaction(counts, wanted, stored, len(text.sections) - len(changed), started, diffs=diffs)
         self._install_text(text)
-        return dataclasses.replace(report, trig=str(text.path), seconds=time.perf_counter() - started)
+        return dataclasses.replace(report, trig=str(text.path), reused=text.reused,
+                                   seconds=time.perf_counter() - started)
 
     def _text_diff(
         self, g: str, text: _Text, old: _Text | None, stored: Mapping[str, tuple[str, int]], present: set[str]
@@ -1944,10 +2016,10 @@ class GraphStore:
         self._user_graphs = None
 
     def _bulk_text(
-        self, blocks: Iterable, new_path: Path, stored: Mapping[str, tuple[str, int]], started: float,
+        self, sections: Iterable, new_path: Path, stored: Mapping[str, tuple[str, int]], started: float,
         ontology_digest: str,
     ) -> SyncReport:
-        """Clear the store and load ``blocks`` while they are written (see :meth:`sync_blocks`)."""
+        """Clear the store and load ``sections`` while they are written (see :meth:`sync_blocks`)."""
         from kg.serialize import trig_chunks
 
         st = self.store
@@ -1962,7 +2034,7 @@ class GraphStore:
                 spool = _Spool(spool_path, loader)
                 inference = _StreamInference(schema, spool.write, subclass="subclass" in rules,
                                              subproperty="subproperty" in rules)
-            text = _write_text(blocks, new_path, observe=None if inference is None else inference.block,
+            text = _write_text(sections, new_path, observe=None if inference is None else inference.block,
                                on_segments=loader.segments)
             if inference is not None:
                 inference.flush()

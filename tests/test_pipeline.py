@@ -34,3 +34,26 @@ def test_a_failed_page_fails_the_write_and_keeps_the_previous_outputs(tmp_path: 
     message = str(err.value)
     assert "graph.html" in message and "layout exploded" in message and "\n" not in message
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing staged left
+
+
+def test_page_started_early_gives_the_same_files(tmp_path: Path) -> None:
+    reference = write_outputs(BuildResult(sample_graph()), tmp_path / "ref")
+    graph = sample_graph()
+    with pipeline.Outputs(tmp_path / "early") as outputs:
+        outputs.start(graph)  # as build(on_resolved=...) does, before the store's sync
+        paths = outputs.write(BuildResult(graph))
+    for name, path in reference.items():
+        assert paths[name].read_bytes() == path.read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "early").iterdir()) == ["graph.html", "graph.trig", "graph.ttl"]
+
+
+def test_a_build_failing_after_the_page_started_leaves_nothing_staged(tmp_path: Path) -> None:
+    write_outputs(BuildResult(sample_graph()), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(RuntimeError):
+        with pipeline.Outputs(tmp_path) as outputs:
+            outputs.start(sample_graph(poison=True))
+            job = outputs._html
+            raise RuntimeError("the store's sync failed")
+    assert job.process is None or not job.process.is_alive()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -130,3 +130,67 @@ def test_turtle_terms_escape_everything_untrusted():
     parsed = rdflib.Graph().parse(data=f"<urn:s> <urn:p> {term(nasty)} .", format="turtle")
     assert next(iter(parsed.objects())) == nasty
     assert term(URIRef("urn:x y")) == "<urn:x%20y>"
+
+
+def _odd_graph():
+    """sample_graph plus an entity whose IRI cannot be a prefixed name (written <...>) and
+    evidence whose sentence spans lines and carries quotes."""
+    import dataclasses
+
+    from kg.model import Entity, Evidence, Fact
+
+    kg = sample_graph(poison=True)
+    odd = Entity("café-ünïon", "Café Ünïon", "LaborUnion", ("CU",), 1, ("a2",))
+    sentence = 'The "Café Ünïon"\nbacked\tthe letter.\r\n'
+    fact = Fact("café-ünïon", "supports", "supports", "open-letter-a1",
+                (Evidence("a2", sentence, 3, 40, "active", 0.8, "back", "Café Ünïon", "letter"),))
+    return dataclasses.replace(kg, entities=kg.entities + (odd,), facts=kg.facts + (fact,))
+
+
+def test_turtle_from_trig_is_the_rendered_turtle(tmp_path):
+    from kg.rdf import graph_blocks, union_blocks
+    from kg.serialize import trig_chunks, turtle_chunks, turtle_from_trig
+
+    for kg in (sample_graph(), _odd_graph()):
+        trig = tmp_path / "g.trig"
+        trig.write_text("".join(trig_chunks(graph_blocks(kg))), encoding="utf-8")
+        expected = "".join(turtle_chunks(union_blocks(kg))).encode("utf-8")
+        if kg.entities[-1].key == "café-ünïon":  # the stub of this entity is written as a full IRI
+            assert b"<https://w3id.org/newskg/id/entity/caf%C3%A9" in expected
+        for piece in (1 << 22, 64, 7):  # blocks cut across the pieces the text is read in
+            got = b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in turtle_from_trig(kg, trig, piece=piece))
+            assert got == expected, piece
+
+
+def test_graph_sections_fingerprints_follow_the_records():
+    import dataclasses
+
+    from kg.rdf import graph_blocks, graph_sections
+
+    kg = sample_graph()
+    first = {g: f for g, f, _ in graph_sections(kg)}
+    assert first[CORPUS_GRAPH] is None and all(f for g, f in first.items() if g != CORPUS_GRAPH)
+    # The sections hold the same blocks as graph_blocks.
+    flat = [(g, b) for g, _, blocks in graph_sections(kg) for b in blocks]
+    assert flat == list(graph_blocks(kg))
+    # Another title for a2 changes a2's fingerprint only; dropping the article text changes none.
+    a1, a2, a3 = kg.articles
+    retitled = dataclasses.replace(kg, articles=(a1.without_text(), dataclasses.replace(a2, title="Other"), a3))
+    second = {g: f for g, f, _ in graph_sections(retitled)}
+    changed = {g for g in first if first[g] != second[g]}
+    assert changed == {article_graph_iri("a2")}
+    # An evidence sentence that changes changes its article's fingerprint.
+    f0 = kg.facts[0]
+    ev = dataclasses.replace(f0.evidence[0], sentence="Another sentence.")
+    edited = dataclasses.replace(kg, facts=(dataclasses.replace(f0, evidence=(ev,)),) + kg.facts[1:])
+    third = {g: f for g, f, _ in graph_sections(edited)}
+    assert {g for g in first if first[g] != third[g]} == {article_graph_iri("a1")}
+
+
+def test_fingerprints_are_the_same_in_every_process():
+    code = ("import sys; sys.path.insert(0, 'tests'); from test_rdf import _odd_graph; "
+            "from kg.rdf import graph_sections; print([f for _, f, _ in graph_sections(_odd_graph())])")
+    root = os.path.dirname(os.path.dirname(__file__))
+    outs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, check=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3)}
+    assert len(outs) == 1 and "None" in outs.pop()

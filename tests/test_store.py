@@ -21,7 +21,8 @@ from rdflib.namespace import RDF, RDFS, XSD
 from kg.errors import QueryError
 from kg.model import Article, Entity, Evidence, Fact, KnowledgeGraph
 from kg.ontology import ID, KG, KGR, QUERIES_DIR, article_graph_iri, entity_iri
-from kg.rdf import CORPUS_GRAPH, quads, to_dataset
+from kg.rdf import CORPUS_GRAPH, graph_blocks, quads, to_dataset
+from kg.serialize import trig_chunks
 from kg.store import (
     INFERRED_GRAPH,
     META_GRAPH,
@@ -647,3 +648,50 @@ def test_query_timeout_stops_a_runaway_query(tmp_path, kg_base):
 def test_timeout_needs_a_disk_store(store):
     with pytest.raises(StoreError, match="on-disk"):
         store.query("ASK { ?s ?p ?o }", timeout_s=1)
+
+
+def test_sync_sections_reuses_unchanged_graphs_and_equals_a_fresh_build(tmp_path):
+    """An incremental sync copies the text of graphs whose records did not change (same
+    fingerprint) and still leaves the store as a fresh build of the same input would."""
+    from kg.rdf import graph_sections
+
+    rng = random.Random(11)
+    corpus = _random_corpus(rng)
+    reused = []
+    with GraphStore(tmp_path / "inc") as incremental:
+        incremental.sync_sections(graph_sections(make_kg(corpus)))
+        for i in range(6):
+            corpus = dict(corpus)
+            corpus[f"new{i}"] = [(rng.choice(list(CLASSES)), "signed", rng.choice(list(CLASSES)))]
+            edited = rng.choice(sorted(k for k in corpus if k != f"new{i}"))  # and an earlier one changes
+            corpus[edited] = corpus[edited] + [(rng.choice(list(CLASSES)), "opposes", rng.choice(list(CLASSES)))]
+            kg = make_kg(corpus)
+            report = incremental.sync_sections(graph_sections(kg))
+            reused.append(report.reused)
+            assert report.reused <= len(corpus) - 2  # the new and the edited article's graphs are written
+            with GraphStore() as fresh:
+                fresh.sync_sections(graph_sections(kg))
+                assert state(incremental) == state(fresh)
+            text = tmp_path / "inc" / "kg-dataset.trig"
+            assert text.read_bytes() == "".join(trig_chunks(graph_blocks(kg))).encode("utf-8")
+    assert max(reused) > 0
+
+
+def test_sync_sections_does_not_reuse_a_damaged_text(tmp_path):
+    from kg.rdf import graph_sections
+
+    kg = make_kg(BASE)
+    with GraphStore(tmp_path / "s") as store:
+        store.sync_sections(graph_sections(kg))
+        text = tmp_path / "s" / "kg-dataset.trig"
+        data = text.read_bytes()
+        # Damage one article's section in place (same length, so the index still points at it).
+        at = data.index(b"kg:Article") + 3
+        text.write_bytes(data[:at] + b"X" + data[at + 1:])
+        changed = make_kg(dict(BASE, a3=[("congress", "criticizes", "openai")]))
+        report = store.sync_sections(graph_sections(changed))
+        assert report.mode == "transaction"
+        assert text.read_bytes() == "".join(trig_chunks(graph_blocks(changed))).encode("utf-8")
+        with GraphStore() as fresh:
+            fresh.sync_sections(graph_sections(changed))
+            assert state(store) == state(fresh)
