@@ -106,13 +106,23 @@ def extract_articles(
     on_article: Callable[[Article], None] | None = None,
     timings: Timings | None = None,
 ) -> Iterator[ArticleExtraction]:
-    """Parse and extract articles as a stream (bounded memory: one batch of Docs at a time)."""
+    """Parse and extract articles as a stream (bounded memory: one batch of Docs at a time).
+    The model is loaded when the first article arrives (a rebuild that finds every article
+    unchanged never loads it)."""
+    import itertools
+
+    timings = timings if timings is not None else Timings()
+    articles = iter(articles)
+    t0 = time.perf_counter()
+    first = next(articles, None)
+    timings.parse += time.perf_counter() - t0
+    if first is None:
+        return
     nlp = load_model(model)
     lex = load_lexicon()
-    timings = timings if timings is not None else Timings()
 
     def texts() -> Iterator[tuple[str, Article]]:
-        for a in articles:
+        for a in itertools.chain((first,), articles):
             yield text_for_parsing(a.text), a
 
     docs = nlp.pipe(texts(), as_tuples=True, batch_size=batch_size)
@@ -422,22 +432,19 @@ class Outputs:
 
     def write(self, result: BuildResult) -> dict[str, Path]:
         """Write the files of ``result`` (its page is drawn now unless :meth:`start` had it)."""
-        from kg.rdf import graph_blocks, union_blocks, write_atomic
-        from kg.serialize import trig_chunks, turtle_chunks, turtle_from_trig
+        from kg.rdf import graph_blocks, write_atomic
+        from kg.serialize import trig_chunks, turtle_from_trig
 
         t0 = time.perf_counter()
         if self._html is None or self._graph is not result.graph:
             self.start(result.graph)
         try:
-            # The store's sync wrote graph.trig already (when there is a store); graph.ttl then takes
-            # every block but the entities' from that text instead of rendering them again.
-            if _take_synced_trig(result, self.staged["graph.trig"]):
-                write_atomic(self.staged["graph.ttl"], turtle_from_trig(result.graph, self.staged["graph.trig"]))
-                checkpoint("between-outputs")
-            else:
-                write_atomic(self.staged["graph.ttl"], turtle_chunks(union_blocks(result.graph)))
-                checkpoint("between-outputs")
+            # graph.trig first (the store's sync wrote it already when there is a store); graph.ttl
+            # then takes every block but the entities' from that text instead of rendering them.
+            if not _take_synced_trig(result, self.staged["graph.trig"]):
                 write_atomic(self.staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
+            checkpoint("between-outputs")
+            write_atomic(self.staged["graph.ttl"], turtle_from_trig(result.graph, self.staged["graph.trig"]))
             result.timings.rdf = time.perf_counter() - t0
             self._html.finish()
             for name in OUTPUT_FILES:

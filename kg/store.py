@@ -803,7 +803,9 @@ def _directory_fingerprint(path: Path) -> tuple:
 # (named graphs as TriG, the merge view as the same blocks read as Turtle) by Oxigraph's loader in
 # a background thread while the rest is still being written; and the text is kept beside the
 # store, so that the next sync finds what changed inside a graph by comparing subject blocks
-# instead of reading the graph back from the database.
+# instead of reading the graph back from the database. Given graph by graph with fingerprints
+# (GraphStore.sync_sections, kg.rdf.graph_sections), a graph whose records did not change since
+# the last sync is not even rendered: its section is copied from the kept text.
 
 _TEXT_NAME = "kg-dataset.trig"
 """File, in the store directory, holding the TriG text the store was last synced from."""

@@ -57,3 +57,14 @@ def test_a_build_failing_after_the_page_started_leaves_nothing_staged(tmp_path: 
             raise RuntimeError("the store's sync failed")
     assert job.process is None or not job.process.is_alive()
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_no_article_to_parse_loads_no_model(monkeypatch) -> None:
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(pipeline, "load_model", no_model)
+    timings = pipeline.Timings()
+    assert list(pipeline.extract_articles(iter(()), timings=timings)) == []
+    with pytest.raises(AssertionError, match="model was loaded"):
+        list(pipeline.extract_articles([sample_graph().articles[0]]))
