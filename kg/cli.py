@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -81,10 +81,14 @@ def build(
     try:
         with Outputs(out, html_max_nodes=html_max_nodes) as outputs:
             with progress_reporter(paths, enabled=not quiet) as advance:
+                def resolved(graph: Any) -> None:
+                    advance.stop()  # no terminal-drawing thread alive when the page's process forks
+                    outputs.start(graph)
+
                 result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
                                    min_confidence=min_confidence, workers=workers, dask_address=dask,
                                    store=None if no_store else (store or default_store_dir(out)), fresh=fresh,
-                                   on_resolved=outputs.start)
+                                   on_resolved=resolved)
             written = outputs.write(result)
     except KeyboardInterrupt:
         _err("interrupted: previous outputs left intact")

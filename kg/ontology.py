@@ -269,6 +269,7 @@ def choose_class(scores: dict[str, float], margin: float = 0.5) -> str:
 _SLUG_MAX = 60
 
 
+@lru_cache(maxsize=200_000)
 def slugify(name: str) -> str:
     """A lowercase ASCII slug for ``name`` (may be empty when nothing is ASCII-foldable).
 
@@ -319,6 +320,7 @@ def evidence_iri(fact: URIRef, article_id: str, start: int, end: int, rule: str)
     return ID[f"evidence/{_digest(str(fact), article_id, str(start), str(end), rule, n=16)}"]
 
 
+@lru_cache(maxsize=100_000)
 def open_relation_iri(verb: str) -> URIRef:
     """IRI of an open relation named by a verb phrase ("take over" → kgr:take-over)."""
     slug = slugify(verb)

@@ -365,6 +365,13 @@ class _HtmlJob:
 
     @staticmethod
     def _child(conn: Any, graph: KnowledgeGraph, path: Path, kwargs: dict[str, Any]) -> None:
+        import sys
+        import warnings
+
+        # Nothing of the parent's terminal handling (a progress bar may have wrapped the
+        # streams): the child reports through ``conn`` only.
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        warnings.simplefilter("ignore")
         try:
             _render_html(graph, path, kwargs)
             conn.send(None)
@@ -393,6 +400,20 @@ class _HtmlJob:
             self.conn.close()
 
 
+def _alive(pid: str) -> bool:
+    """Whether process ``pid`` (a staged file's suffix) still runs; this process counts as dead
+    (its own leftovers from an earlier Outputs go too)."""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
 class Outputs:
     """graph.ttl, graph.trig and graph.html of a build in ``out_dir``, renamed into place together.
 
@@ -406,10 +427,10 @@ class Outputs:
     def __init__(self, out_dir: str | Path, *, html_max_nodes: int | None = None) -> None:
         self.out = Path(out_dir)
         self.paths = {name: self.out / name for name in OUTPUT_FILES}
-        # Staged next to their targets; the page's name carries this process's id, so that a
-        # process orphaned by a killed run cannot overwrite the next run's page.
-        self.staged = {name: self.out / (f".{name}.staged-{os.getpid()}" if name == "graph.html" else f".{name}.staged")
-                       for name in OUTPUT_FILES}
+        # Staged next to their targets under names carrying this process's id: another build of
+        # the same folder running at the same time, or a page process orphaned by a killed run,
+        # never touches them.
+        self.staged = {name: self.out / f".{name}.staged-{os.getpid()}" for name in OUTPUT_FILES}
         self.kwargs = {"max_nodes": html_max_nodes} if html_max_nodes else {}
         self._html: _HtmlJob | None = None
         self._graph: KnowledgeGraph | None = None
@@ -418,8 +439,11 @@ class Outputs:
     def _prepare(self) -> None:
         if not self._prepared:
             self.out.mkdir(parents=True, exist_ok=True)
-            for leftover in self.out.glob(".graph.*.staged*"):  # from a run killed while writing
-                leftover.unlink(missing_ok=True)
+            # Files staged by runs that were killed while writing (and write_atomic's temporary
+            # files of them: "..graph.ttl.staged-PID.*.tmp"); those of live processes stay.
+            for leftover in [*self.out.glob(".graph.*.staged-*"), *self.out.glob("..graph.*.staged-*")]:
+                if not _alive(leftover.name.rsplit(".staged-", 1)[1].split(".", 1)[0]):
+                    leftover.unlink(missing_ok=True)
             self._prepared = True
 
     def start(self, graph: KnowledgeGraph) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gzip
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 __all__ = ["estimate_articles", "progress_reporter"]
 
@@ -41,11 +42,37 @@ def estimate_articles(paths: Iterable[str | Path]) -> int | None:
     return total or None
 
 
+class _Quiet:
+    """No progress bar: counting articles is all there is."""
+
+    def __call__(self, _article: object) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class _Bar(_Quiet):
+    def __init__(self, bar: Any, task: Any) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, _article: object) -> None:
+        self.bar.advance(self.task)
+        t = self.bar.tasks[0]
+        rate = t.completed / t.elapsed if t.elapsed else 0.0
+        self.bar.update(self.task, rate=f"{rate:.1f}")
+
+    def stop(self) -> None:
+        """Take the bar off the terminal now (idempotent): the articles are all read."""
+        self.bar.stop()
+
+
 @contextmanager
-def progress_reporter(paths: Iterable[str | Path], *, enabled: bool = True) -> Iterator[Callable[[object], None]]:
-    """Yield a callback to call once per article; draws a rich progress bar on a TTY."""
+def progress_reporter(paths: Iterable[str | Path], *, enabled: bool = True) -> Iterator[_Quiet]:
+    """Yield a callback to call once per article (with a ``stop()`` to end the bar early); draws
+    a rich progress bar on a TTY."""
     if not enabled or not sys.stderr.isatty():
-        yield lambda _article: None
+        yield _Quiet()
         return
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
@@ -55,12 +82,4 @@ def progress_reporter(paths: Iterable[str | Path], *, enabled: bool = True) -> I
     columns = [TextColumn("building"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} articles/s"), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("build", total=total, rate="0.0")
-
-        def advance(_article: object) -> None:
-            bar.advance(task)
-            t = bar.tasks[0]
-            rate = t.completed / t.elapsed if t.elapsed else 0.0
-            bar.update(task, rate=f"{rate:.1f}")
-
-        yield advance
+        yield _Bar(bar, bar.add_task("build", total=total, rate="0.0"))

@@ -26,7 +26,7 @@ from kg.rdf import ENTITY_NS, PREFIXES, Block, graph_blocks, union_blocks, union
 __all__ = ["term", "turtle_chunks", "trig_chunks", "turtle_from_trig", "write_turtle", "write_trig"]
 
 _PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1])))  # longest namespace first
-_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?$")
+_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?\Z")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _NEEDS_ESCAPE = re.compile(r'["\\\n\r\t\b\f]')
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -38,7 +38,7 @@ def _iri(value: str) -> str:
         ns = str(ns)
         if value.startswith(ns):
             local = value[len(ns):]
-            if _LOCAL.match(local):
+            if _LOCAL.match(local):  # the whole local name (\Z: not before a final newline)
                 return f"{prefix}:{local}"
     if _IRI_BAD.search(value):  # minted IRIs never need this; percent-encode anything else
         value = _IRI_BAD.sub(lambda m: "%{:02X}".format(ord(m.group(0))), value)

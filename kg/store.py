@@ -1005,7 +1005,14 @@ def _write_text(
 
             chunks = trig_chunks(items())
             next(chunks)  # the prefix lines, written once
-            h = hashes[key] if key in hashes else hashlib.sha256()
+            if key in hashes:
+                h = hashes[key]
+            elif key in copied:  # a graph given twice, copied the first time: hash both parts
+                h = hashlib.sha256(reuse.section(key))  # type: ignore[union-attr]
+                del copied[key]
+                out[key].fingerprint = None
+            else:
+                h = hashlib.sha256()
             start = None
             for chunk in chunks:
                 if pos - written >= _FLUSH_BYTES and header is not None:

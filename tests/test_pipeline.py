@@ -68,3 +68,18 @@ def test_no_article_to_parse_loads_no_model(monkeypatch) -> None:
     assert list(pipeline.extract_articles(iter(()), timings=timings)) == []
     with pytest.raises(AssertionError, match="model was loaded"):
         list(pipeline.extract_articles([sample_graph().articles[0]]))
+
+
+def test_staged_files_of_dead_runs_go_those_of_live_runs_stay(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    live = "1"  # init: always running
+    names = [f".graph.ttl.staged-{dead}", f"..graph.html.staged-{dead}.abc123.tmp", f".graph.trig.staged-{live}"]
+    for name in names:
+        (tmp_path / name).write_text("x")
+    write_outputs(BuildResult(sample_graph()), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".graph.trig.staged-{live}", "graph.html", "graph.trig",
+                                                          "graph.ttl"]
