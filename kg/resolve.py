@@ -114,7 +114,8 @@ class _UnionFind:
 class _Cluster:
     """Mentions of one entity within one article (then merged across articles)."""
 
-    __slots__ = ("size", "non_pronouns", "article_ids", "votes", "counts", "names", "descriptions", "aliases")
+    __slots__ = ("size", "non_pronouns", "article_ids", "votes", "counts", "names", "descriptions", "aliases",
+                 "_cls", "_label")
 
     def __init__(self) -> None:
         # Plain dicts (not Counter/defaultdict): a large corpus has hundreds of thousands of these.
@@ -126,8 +127,11 @@ class _Cluster:
         self.names: dict[str, int] = {}
         self.descriptions: dict[str, int] = {}
         self.aliases: set[str] = set()
+        self._cls: str | None = None  # cached class and label, forgotten by add() and merge()
+        self._label: str | None = None
 
     def add(self, article_id: str, m: Mention) -> None:
+        self._cls = self._label = None
         self.size += 1
         self.article_ids.add(article_id)
         if m.kind != "pronoun":
@@ -142,6 +146,7 @@ class _Cluster:
             self.aliases.update(m.aliases)
 
     def merge(self, other: "_Cluster") -> None:
+        self._cls = self._label = None
         self.size += other.size
         self.non_pronouns += other.non_pronouns
         self.article_ids |= other.article_ids
@@ -161,13 +166,17 @@ class _Cluster:
     def cls(self) -> str:
         # The strongest rule wins; repeated evidence adds a little (three NER "place" tags
         # outvote one NER "organisation" tag, not a role noun).
-        return choose_class({c: w + 0.1 * min(self.counts[c] - 1, 4) for c, w in self.votes.items()})
+        if self._cls is None:
+            self._cls = choose_class({c: w + 0.1 * min(self.counts[c] - 1, 4) for c, w in self.votes.items()})
+        return self._cls
 
     @property
     def label(self) -> str:
-        pool = self.names or self.descriptions
-        # Fullest name first (most words), then most frequent, then alphabetical.
-        return sorted(pool, key=lambda t: (-len(t.split()), -pool[t], t))[0]
+        if self._label is None:
+            pool = self.names or self.descriptions
+            # Fullest name first (most words), then most frequent, then alphabetical.
+            self._label = min(pool, key=lambda t: (-len(t.split()), -pool[t], t))
+        return self._label
 
     @property
     def alt_labels(self) -> tuple[str, ...]:
