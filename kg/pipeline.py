@@ -444,6 +444,8 @@ class Outputs:
             for leftover in [*self.out.glob(".graph.*.staged-*"), *self.out.glob("..graph.*.staged-*")]:
                 if not _alive(leftover.name.rsplit(".staged-", 1)[1].split(".", 1)[0]):
                     leftover.unlink(missing_ok=True)
+            for name in OUTPUT_FILES:  # staged by kg versions whose names carried no process id
+                (self.out / f".{name}.staged").unlink(missing_ok=True)
             self._prepared = True
 
     def start(self, graph: KnowledgeGraph) -> None:

@@ -77,7 +77,8 @@ def test_staged_files_of_dead_runs_go_those_of_live_runs_stay(tmp_path: Path) ->
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                           check=True).stdout.strip()
     live = "1"  # init: always running
-    names = [f".graph.ttl.staged-{dead}", f"..graph.html.staged-{dead}.abc123.tmp", f".graph.trig.staged-{live}"]
+    names = [f".graph.ttl.staged-{dead}", f"..graph.html.staged-{dead}.abc123.tmp", f".graph.trig.staged-{live}",
+             ".graph.ttl.staged"]
     for name in names:
         (tmp_path / name).write_text("x")
     write_outputs(BuildResult(sample_graph()), tmp_path)

@@ -480,7 +480,8 @@ def _baseline() -> tuple[str, list[tuple]]:
     if not _BASELINE:
         kg = KnowledgeGraph((Article("a", "t", title="T"),), (Entity("x", "X", "Person"), Entity("y", "Y", "Company")),
                             (Fact("x", None, "met", "y", (Evidence("a", "S.", 0, 2, "r", 0.5, "met", "X", "Y"),)),))
-        doc = _render(kg, "kg", Path(tempfile.mkdtemp(prefix="kg-props-")))
+        with tempfile.TemporaryDirectory(prefix="kg-props-") as tmp:
+            doc = _render(kg, "kg", Path(tmp))
         page = _Page()
         page.feed(doc)
         _BASELINE.update(doc=doc, tags=page.tags)
