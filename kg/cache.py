@@ -15,12 +15,13 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 from kg.errors import KgError
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
 
-__all__ = ["ExtractionCache", "to_json", "from_json"]
+__all__ = ["ExtractionCache", "extractor_version", "to_json", "from_json"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS extractions (
@@ -47,6 +48,23 @@ def from_json(data: bytes) -> ArticleExtraction:
         relations=tuple(Relation(**r) for r in d["relations"]),
         extractor_version=d["extractor_version"],
     )
+
+
+@cache
+def extractor_version() -> str:
+    """A digest of the extraction code (kg/extract/*.py) and rule data (the lexicons): cached
+    extractions are reused only while it holds. Computed from the files, without importing the
+    extractor (nor spaCy)."""
+    import hashlib
+
+    from kg.lexicon import LEXICON_DIR
+
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent / "extract"
+    for path in sorted(here.glob("*.py")) + sorted(LEXICON_DIR.glob("*")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 class ExtractionCache:

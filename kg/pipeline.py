@@ -18,11 +18,9 @@ from typing import Any
 from rdflib import Dataset
 
 from kg.errors import KgError
-from kg.extract import extract_article
 from kg.faults import checkpoint
 from kg.lexicon import load_lexicon
 from kg.model import Article, ArticleExtraction, KnowledgeGraph, Problem
-from kg.nlp import load_model, text_for_parsing
 from kg.resolve import DEFAULT_MIN_CONFIDENCE, resolve
 
 __all__ = ["BuildResult", "Timings", "build", "remove_articles", "extract_articles", "write_outputs", "Outputs",
@@ -118,6 +116,12 @@ def extract_articles(
     timings.parse += time.perf_counter() - t0
     if first is None:
         return
+    # spaCy and the extractor are imported here, not with this module: a process that extracts
+    # nothing (a rebuild finding every article unchanged, the parent of extraction workers)
+    # never pays for them.
+    from kg.extract import extract_article
+    from kg.nlp import load_model, text_for_parsing
+
     nlp = load_model(model)
     lex = load_lexicon()
 
@@ -195,7 +199,7 @@ def build(
             on_resolved(graph)
         return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=len(extractions))
 
-    from kg.extract import extractor_version
+    from kg.cache import extractor_version
     from kg.parallel import chunked
     from kg.workspace import Workspace
 

@@ -63,7 +63,9 @@ def test_no_article_to_parse_loads_no_model(monkeypatch) -> None:
     def no_model(*args, **kwargs):
         raise AssertionError("the model was loaded")
 
-    monkeypatch.setattr(pipeline, "load_model", no_model)
+    import kg.nlp
+
+    monkeypatch.setattr(kg.nlp, "load_model", no_model)
     timings = pipeline.Timings()
     assert list(pipeline.extract_articles(iter(()), timings=timings)) == []
     with pytest.raises(AssertionError, match="model was loaded"):

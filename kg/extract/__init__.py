@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from functools import cache
 
 from spacy.tokens import Doc
 
@@ -32,7 +31,8 @@ from kg.extract.coref import resolve_coreference
 from kg.extract.mentions import MentionTable, span_text
 from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations, token_class
 from kg.extract.relations import against as stance_against
-from kg.lexicon import LEXICON_DIR, Lexicon, load_lexicon
+from kg.cache import extractor_version
+from kg.lexicon import Lexicon, load_lexicon
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
 from kg.ontology import domain_of, is_a, range_of
 
@@ -42,19 +42,6 @@ __all__ = ["extract_article", "extractor_version", "ARGUMENT_FACTOR"]
 # less so, a pronoun resolved by coreference least. Multiplied into a relation's confidence.
 ARGUMENT_FACTOR = {"name": 1.0, "nominal": 0.9, "pronoun": 0.85}
 W_RANGE = 2.0
-
-
-@cache
-def extractor_version() -> str:
-    """A digest of the extraction code and rule data: cached extractions are reused only while it holds."""
-    from pathlib import Path
-
-    h = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for path in sorted(here.glob("*.py")) + sorted(LEXICON_DIR.glob("*")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def _is_quantity(doc: Doc, head: int, lex: Lexicon) -> bool:
