@@ -23,7 +23,7 @@ from rdflib import XSD, Literal, URIRef
 from kg.model import KnowledgeGraph
 from kg.rdf import ENTITY_NS, PREFIXES, Block, graph_blocks, union_blocks, union_entity_blocks
 
-__all__ = ["term", "turtle_chunks", "trig_chunks", "turtle_from_trig", "write_turtle", "write_trig"]
+__all__ = ["term", "turtle_chunks", "trig_chunks", "turtle_from_trig", "trig_block_cut", "write_turtle", "write_trig"]
 
 _PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1])))  # longest namespace first
 _LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?\Z")
@@ -151,6 +151,19 @@ _ENTITY_TOKENS = tuple(f"{p}:".encode() for p, ns in PREFIXES.items() if str(ns)
     b"<" + ENTITY_NS.encode(),)
 
 
+def trig_block_cut(data: bytes) -> int:
+    """Offset in ``data`` (a piece of kg's TriG text) of the last subject block that starts
+    after offset 0, or 0: what comes before it holds whole blocks only."""
+    i = len(data)
+    while True:
+        i = data.rfind(b"\n    ", 0, i)
+        if i < 0:
+            return 0
+        nxt = data[i + 5 : i + 6]
+        if nxt and nxt not in (b" ", b"\n"):
+            return i + 1
+
+
 def _trig_to_turtle_blocks(data: bytes) -> bytes:
     out = []
     for m in _TRIG_BLOCK.finditer(data):
@@ -173,11 +186,7 @@ def turtle_from_trig(kg: KnowledgeGraph, trig: str | Path, *, piece: int = 1 << 
             if not data:
                 break
             data = carry + data
-            # Up to the last block that starts in this piece (it may continue in the next one).
-            last = data.rfind(b"\n    ")
-            while last >= 0 and data[last + 5 : last + 6] in (b" ", b""):
-                last = data.rfind(b"\n    ", 0, last)
-            cut = last + 1 if last >= 0 else 0
+            cut = trig_block_cut(data)  # the last block may continue in the next piece
             carry = data[cut:]
             if cut:
                 yield _trig_to_turtle_blocks(data[:cut])

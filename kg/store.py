@@ -93,6 +93,7 @@ from rdflib.term import Variable
 from kg.errors import KgError, QueryError
 from kg.ontology import ID, ONTOLOGY_FILE, article_graph_iri
 from kg.rdf import PREFIXES
+from kg.serialize import trig_block_cut
 
 __all__ = [
     "GraphStore",
@@ -812,7 +813,6 @@ _TEXT_NAME = "kg-dataset.trig"
 _PIECE_BYTES = 2 << 20  # bytes of text per bulk_load call: bounds the loader's memory
 _FLUSH_BYTES = 1 << 20
 _BLOCK_START = re.compile(rb"^    (?=[^ \n])", re.M)  # a subject block opens at a 4-space indent
-_LINE_BLOCK = b"\n    "
 # A changed graph without its previous text is diffed by reading it back from the database (slow:
 # ~5 µs a triple, and Python memory); above this many triples the sync reloads in bulk instead.
 _READ_DIFF_MAX = 200_000
@@ -952,7 +952,7 @@ def _write_text(
     prefix = "".join(trig_chunks(())).encode("utf-8")
     out: dict[str, _Section] = {}
     hashes: dict[str, Any] = {}
-    copied: dict[str, str] = {}  # graph -> digest of a section copied from ``reuse``
+    reused = 0  # sections copied from ``reuse``
     segments: list[tuple[bytes, int, int, bool]] = []
     buf: list[bytes] = [prefix]
     pos = len(prefix)
@@ -985,9 +985,8 @@ def _write_text(
                     buf.append(b"\n")
                     pos += 1
                 buf.append(data)
-                out[key] = _Section([[pos, pos + len(data)]], triples=reuse.sections[key].triples,
-                                    fingerprint=fingerprint)
-                copied[key] = digest
+                out[key] = _Section([[pos, pos + len(data)]], digest, reuse.sections[key].triples, fingerprint)
+                reused += 1
                 pos += len(data)
                 if pos - written >= _FLUSH_BYTES:
                     flush()
@@ -1007,10 +1006,8 @@ def _write_text(
             next(chunks)  # the prefix lines, written once
             if key in hashes:
                 h = hashes[key]
-            elif key in copied:  # a graph given twice, copied the first time: hash both parts
+            elif key in out:  # a graph given twice, copied the first time: hash both parts
                 h = hashlib.sha256(reuse.section(key))  # type: ignore[union-attr]
-                del copied[key]
-                out[key].fingerprint = None
             else:
                 h = hashlib.sha256()
             start = None
@@ -1052,10 +1049,8 @@ def _write_text(
         os.close(fd)
     for key, h in hashes.items():
         out[key].digest = h.hexdigest()
-    for key, digest in copied.items():
-        out[key].digest = digest
     text = _Text(path, len(prefix), out)
-    text.reused = len(copied)
+    text.reused = reused
     return text
 
 
@@ -1093,18 +1088,6 @@ def _parse_stored(prefix: bytes, body: bytes) -> dict[tuple, None]:
         (_stored(t.subject), t.predicate, _stored(t.object)): None
         for t in ox.parse(prefix + body, format=ox.RdfFormat.TURTLE)
     }
-
-
-def _cut(data: bytes) -> int:
-    """Offset of the last subject block that starts in ``data`` after offset 0 (0: none)."""
-    i = len(data)
-    while True:
-        i = data.rfind(_LINE_BLOCK, 0, i)
-        if i < 0:
-            return 0
-        nxt = data[i + 5 : i + 6]
-        if nxt and nxt not in (b" ", b"\n"):
-            return i + 1
 
 
 class _Loader:
@@ -1212,7 +1195,7 @@ class _Loader:
                 data = self._carry + self._read("text", pos, step)
                 pos = step
                 if pos < end or not last:
-                    at = _cut(data)
+                    at = trig_block_cut(data)
                     data, self._carry = data[:at], data[at:]
                 else:
                     self._carry = b""

@@ -21,7 +21,6 @@ Stages, each a module of its own:
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 from spacy.tokens import Doc
