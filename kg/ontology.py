@@ -239,6 +239,7 @@ def superclasses(cls: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+@cache
 def is_a(cls: str, ancestor: str) -> bool:
     """True when ``cls`` equals ``ancestor`` or is one of its subclasses.
 
@@ -257,6 +258,8 @@ def choose_class(scores: dict[str, float], margin: float = 0.5) -> str:
     """
     if not scores:
         return "Entity"
+    if len(scores) == 1:  # the common case: every mention voted for one class
+        return next(iter(scores))
     best = max(scores.values())
     strong = sorted((c for c, w in scores.items() if w >= best - margin), key=lambda c: (-scores[c], c))
     top = strong[0]

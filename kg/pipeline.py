@@ -8,8 +8,10 @@ done, and returns a :class:`BuildResult`. :func:`write_outputs` writes ``graph.t
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +75,21 @@ class BuildResult:
             f"(+{claims} unasserted claims, {candidates} low-confidence candidates) in {self.seconds:.1f} s"
             + (f"; {len(self.problems)} input problem(s)" if self.problems else "")
         )
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause CPython's cycle collector for a phase that builds many long-lived records and
+    frees them by reference counting (resolution, writing the RDF): otherwise every full
+    collection walks the whole graph again (a third of resolution's time at 1,000 articles).
+    kg's records hold no reference cycles; collection resumes when the phase ends."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _unique(articles: Iterable[Article], on_problem: Callable[[Problem], None]) -> Iterator[Article]:
@@ -193,7 +210,8 @@ def build(
         if not extractions:
             raise KgError(_nothing_read(problems))
         t0 = time.perf_counter()
-        graph = resolve(extractions, min_confidence=min_confidence)
+        with cycle_collection_paused():
+            graph = resolve(extractions, min_confidence=min_confidence)
         timings.resolve = time.perf_counter() - t0
         if on_resolved is not None:
             on_resolved(graph)
@@ -256,14 +274,16 @@ def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings,
     from kg.rdf import graph_sections
 
     t0 = time.perf_counter()
-    graph = resolve(ws.cache, min_confidence=min_confidence)
+    with cycle_collection_paused():
+        graph = resolve(ws.cache, min_confidence=min_confidence)
     timings.resolve = time.perf_counter() - t0
     if on_resolved is not None:
         on_resolved(graph)
     store = ws.graph  # takes the store's write lock
     t1 = time.perf_counter()
     checkpoint("before-sync")
-    sync = store.sync_sections(graph_sections(graph))
+    with cycle_collection_paused():
+        sync = store.sync_sections(graph_sections(graph))
     sync = _keep_synced_trig(sync, graph, Path(ws.path))
     checkpoint("after-sync")
     timings.store = time.perf_counter() - t1
@@ -462,8 +482,8 @@ class Outputs:
 
     def write(self, result: BuildResult) -> dict[str, Path]:
         """Write the files of ``result`` (its page is drawn now unless :meth:`start` had it)."""
-        from kg.rdf import graph_blocks, write_atomic
-        from kg.serialize import trig_chunks, turtle_from_trig
+        from kg.rdf import graph_sections, write_atomic
+        from kg.serialize import trig_section_chunks, turtle_from_trig
 
         t0 = time.perf_counter()
         if self._html is None or self._graph is not result.graph:
@@ -471,10 +491,12 @@ class Outputs:
         try:
             # graph.trig first (the store's sync wrote it already when there is a store); graph.ttl
             # then takes every block but the entities' from that text instead of rendering them.
-            if not _take_synced_trig(result, self.staged["graph.trig"]):
-                write_atomic(self.staged["graph.trig"], trig_chunks(graph_blocks(result.graph)))
-            checkpoint("between-outputs")
-            write_atomic(self.staged["graph.ttl"], turtle_from_trig(result.graph, self.staged["graph.trig"]))
+            with cycle_collection_paused():
+                if not _take_synced_trig(result, self.staged["graph.trig"]):
+                    write_atomic(self.staged["graph.trig"],
+                                 trig_section_chunks(graph_sections(result.graph, fingerprints=False)))
+                checkpoint("between-outputs")
+                write_atomic(self.staged["graph.ttl"], turtle_from_trig(result.graph, self.staged["graph.trig"]))
             result.timings.rdf = time.perf_counter() - t0
             self._html.finish()
             for name in OUTPUT_FILES:

@@ -49,6 +49,11 @@ __all__ = [
     "quads",
     "graph_blocks",
     "graph_sections",
+    "CorpusBlocks",
+    "fact_node",
+    "fact_status_class",
+    "fact_evidence_iris",
+    "decimal_literal",
     "union_blocks",
     "union_entity_blocks",
     "ENTITY_NS",
@@ -187,21 +192,37 @@ def _evidence_triples(fact_node: URIRef, ev: Evidence) -> tuple[URIRef, list[tup
 Block = tuple[URIRef, list[tuple[URIRef, object]]]  # a subject and its (predicate, object) pairs
 
 
-def _fact_node(f: Fact) -> tuple[URIRef, URIRef, URIRef, URIRef]:
+def fact_node(f: Fact) -> tuple[URIRef, URIRef, URIRef, URIRef]:
+    """The IRIs of a fact's resource (its status suffixed unless a plain fact), subject,
+    predicate and object."""
     s, o = entity_iri(f.subject), entity_iri(f.object)
     p = predicate_iri(f)
     node = fact_iri(str(s), str(p), str(o))
     return (node if f.status == "fact" else URIRef(f"{node}-{f.status}")), s, p, o
 
 
+def fact_status_class(f: Fact) -> URIRef:
+    """kg:Fact, kg:Claim or kg:Candidate."""
+    return _STATUS_CLASS[f.status]
+
+
+def fact_evidence_iris(node: URIRef, f: Fact) -> list[URIRef]:
+    """The IRIs of a fact's evidence records, in its evidence order."""
+    return [evidence_iri(node, ev.article_id, ev.start, ev.end, ev.rule) for ev in f.evidence]
+
+
+decimal_literal = _dec
+_fact_node = fact_node
+
+
 def _fact_block(f: Fact) -> Block:
-    node, s, p, o = _fact_node(f)
+    node, s, p, o = fact_node(f)
     pairs: list[tuple[URIRef, object]] = [
-        (_TYPE, _STATUS_CLASS[f.status]), (_SUBJECT, s), (_PREDICATE, p), (_OBJECT, o),
+        (_TYPE, fact_status_class(f)), (_SUBJECT, s), (_PREDICATE, p), (_OBJECT, o),
         (K.confidence, _dec(f.confidence)), (K.supportCount, _int(f.support)),
         (K.articleCount, _int(f.article_count)),
     ]
-    pairs += [(K.evidence, evidence_iri(node, ev.article_id, ev.start, ev.end, ev.rule)) for ev in f.evidence]
+    pairs += [(K.evidence, iri) for iri in fact_evidence_iris(node, f)]
     return node, pairs
 
 
@@ -290,6 +311,33 @@ def _fingerprint(*parts: object) -> str:
 _evidence_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(Evidence)))
 
 
+class CorpusBlocks:
+    """The corpus graph's blocks: the entities, the facts (with claims and candidates) and the
+    open relations, in writing order. Iterating gives :data:`Block` tuples of rdflib terms; a
+    writer that only needs the text may instead render :attr:`entities` and :attr:`facts` from
+    the records (:func:`kg.serialize.corpus_trig_body` does, byte for byte the same)."""
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+
+    def __iter__(self) -> Iterator[Block]:
+        for e in self.kg.entities:
+            yield entity_iri(e.key), [(p, o) for _, p, o in _entity_triples(e)]
+        for f in self.kg.facts:
+            yield _fact_block(f)
+        yield from self.open_relation_blocks()
+
+    def open_relation_blocks(self) -> Iterator[Block]:
+        return _open_relation_blocks(self.kg)
+
+    @property
+    def triples(self) -> int:
+        """How many triples the blocks hold (without making them)."""
+        n = sum(len(superclasses(e.cls)) + len(e.alt_labels) + 2 for e in self.kg.entities)
+        n += sum(7 + len(f.evidence) for f in self.kg.facts)
+        return n + 3 * len({(predicate_iri(f), f.verb) for f in self.kg.facts if f.predicate is None})
+
+
 Section = tuple[URIRef, "str | None", Iterable[Block]]  # graph, fingerprint of its content, its blocks
 
 
@@ -301,14 +349,7 @@ def graph_sections(kg: KnowledgeGraph, *, fingerprints: bool = True) -> Iterator
     with every article; ``fingerprints=False`` skips computing them). The blocks are produced
     lazily."""
 
-    def corpus() -> Iterator[Block]:
-        for e in kg.entities:
-            yield entity_iri(e.key), [(p, o) for _, p, o in _entity_triples(e)]
-        for f in kg.facts:
-            yield _fact_block(f)
-        yield from _open_relation_blocks(kg)
-
-    yield CORPUS_GRAPH, None, corpus()
+    yield CORPUS_GRAPH, None, CorpusBlocks(kg)
     index = _Index(kg)
     for a in sorted(kg.articles, key=lambda a: str(article_graph_iri(a.id))):
         parts = index.article_parts(a)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from functools import lru_cache
 
 from kg.model import ArticleExtraction, Entity, Evidence, Fact, KnowledgeGraph, Mention
 from kg.ontology import choose_class, is_a, slugify
@@ -56,12 +56,17 @@ SCOPED_CLASSES = ("Document", "CreativeWork", "Event", "Campaign", "Agent", "Cha
 _ARTICLES = re.compile(r"^(the|a|an|this|that|these|those)\s+", re.I)
 
 
+_WEIGHT_OF: dict[str, float] = {}  # rule name → weight, filled as rules are seen
+
+
 def _rule_weight(rule: str) -> float:
-    if rule.startswith("ner"):
-        return 1.0
-    return TYPE_RULE_WEIGHT.get(rule, 1.0)
+    w = _WEIGHT_OF.get(rule)
+    if w is None:
+        w = _WEIGHT_OF[rule] = 1.0 if rule.startswith("ner") else TYPE_RULE_WEIGHT.get(rule, 1.0)
+    return w
 
 
+@lru_cache(maxsize=1 << 17)  # names repeat across mentions and articles
 def normalise(text: str) -> str:
     """Matching key of a name: case, quotes, dashes, possessive 's and a leading article ignored.
 
@@ -205,21 +210,21 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
     """
     extractions = sorted(extractions, key=lambda e: e.article.id)
     clusters: list[_Cluster] = []
-    mention_cluster: dict[tuple[int, int], int] = {}  # (extraction index, mention index) → cluster
-    for xi, ex in enumerate(extractions):
-        uf = _UnionFind()
-        for mi, m in enumerate(ex.mentions):
-            uf.find(mi)
-            if m.antecedent is not None:
-                uf.union(mi, m.antecedent)
+    mention_cluster: list[list[int]] = []  # [extraction index][mention index] → cluster
+    for ex in extractions:
+        roots = _coreference_roots(ex.mentions)
         local: dict[int, int] = {}
+        of_mention: list[int] = []
+        aid = ex.article.id
         for mi, m in enumerate(ex.mentions):
-            root = uf.find(mi)
-            if root not in local:
-                local[root] = len(clusters)
+            root = roots[mi]
+            ci = local.get(root)
+            if ci is None:
+                ci = local[root] = len(clusters)
                 clusters.append(_Cluster())
-            clusters[local[root]].add(ex.article.id, m)
-            mention_cluster[(xi, mi)] = local[root]
+            clusters[ci].add(aid, m)
+            of_mention.append(ci)
+        mention_cluster.append(of_mention)
 
     # Keys for cross-article merging.
     keys: dict[str, list[int]] = defaultdict(list)
@@ -285,8 +290,8 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
     sentences = [{s.index: s for s in ex.sentences} for ex in extractions]
     for xi, ex in enumerate(extractions):
         for rel in ex.relations:
-            s = uf.find(mention_cluster[(xi, rel.subject)])
-            o = uf.find(mention_cluster[(xi, rel.object)])
+            s = uf.find(mention_cluster[xi][rel.subject])
+            o = uf.find(mention_cluster[xi][rel.object])
             if s == o or s not in ent_records or o not in ent_records:
                 continue
             sent = sentences[xi][rel.sentence]
@@ -299,7 +304,7 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
             groups[(s, rel.predicate, verb, o, rel.asserted)].append(ev)
     in_facts = {k[0] for k in groups} | {k[3] for k in groups}
     entities: list[Entity] = []
-    for r, c in sorted(ent_records.items(), key=lambda x: (x[1].label.casefold(), x[0])):
+    for r, c in ent_records.items():  # in (label, root) order, as filled above
         if not c.is_named and r not in in_facts:
             continue
         key = _unique_key(c, used_keys)
@@ -315,15 +320,37 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
         if s not in entity_of_root or o not in entity_of_root:
             continue
         evs = _one_per_sentence(evs)
-        fact = Fact(entity_of_root[s], pred, verb if pred is None else pred, entity_of_root[o], tuple(evs))
+        subject, obj, name = entity_of_root[s], entity_of_root[o], verb if pred is None else pred
+        fact = Fact(subject, pred, name, obj, tuple(evs))
         if not asserted:
-            fact = replace(fact, status="claim")
+            fact = Fact(subject, pred, name, obj, fact.evidence, status="claim")
         elif fact.confidence < min_confidence:
-            fact = replace(fact, status="candidate")
+            fact = Fact(subject, pred, name, obj, fact.evidence, status="candidate")
         facts.append(fact)
     facts.sort(key=lambda f: (f.subject, f.predicate or "", f.verb, f.object, f.status))
     entities.sort(key=lambda e: e.key)
     return KnowledgeGraph(articles=tuple(ex.article for ex in extractions), entities=tuple(entities), facts=tuple(facts))
+
+
+def _coreference_roots(mentions: tuple[Mention, ...]) -> list[int]:
+    """For each mention, the smallest index of the mentions its coreference links reach (union-find
+    over ``antecedent`` links, in mention order: the same roots as :class:`_UnionFind`)."""
+    parent = list(range(len(mentions)))
+    if all(m.antecedent is None for m in mentions):
+        return parent
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for mi, m in enumerate(mentions):
+        if m.antecedent is not None:
+            ra, rb = find(mi), find(m.antecedent)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return [find(mi) for mi in range(len(mentions))]
 
 
 def _one_per_sentence(evs: list[Evidence]) -> list[Evidence]:

@@ -947,7 +947,8 @@ def _write_text(
     ``trig_chunks(blocks)``'s. A section whose fingerprint matches the one ``reuse`` (the text
     written before) has for the same graph is copied from it instead of rendered (only when
     nobody observes the blocks)."""
-    from kg.serialize import trig_chunks
+    from kg.rdf import CorpusBlocks
+    from kg.serialize import trig_chunks, trig_section
 
     prefix = "".join(trig_chunks(())).encode("utf-8")
     out: dict[str, _Section] = {}
@@ -1002,8 +1003,12 @@ def _write_text(
                         observe(block[0], pairs)
                     yield g, block
 
-            chunks = trig_chunks(items())
-            next(chunks)  # the prefix lines, written once
+            if observe is None and isinstance(run, CorpusBlocks):  # text straight from the records
+                count = run.triples
+                chunks = trig_section(g, run)
+            else:
+                chunks = trig_chunks(items())
+                next(chunks)  # the prefix lines, written once
             if key in hashes:
                 h = hashes[key]
             elif key in out:  # a graph given twice, copied the first time: hash both parts

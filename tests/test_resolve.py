@@ -134,3 +134,24 @@ def test_pronoun_without_antecedent_names_no_entity_and_states_no_fact():
     kg = resolve([_ex("a", [("it", "Concept", "pronoun"), ("Acme Corp", "Company", "name")], [(0, "sued", 1)])])
     assert set(_by_label(kg)) == {"Acme Corp"}
     assert not [f for f in kg.facts if f.predicate == "sued"]
+
+
+def test_coreference_roots_match_a_plain_union_find_on_random_links():
+    """The per-article clustering (list-based, with a no-link fast path) groups mentions exactly
+    as union-find over the antecedent links does, whatever the link shape (chains, forks,
+    links forward as well as back)."""
+    import random
+
+    from kg.resolve import _coreference_roots, _UnionFind
+
+    rng = random.Random(7)
+    for trial in range(300):
+        n = rng.randint(0, 12)
+        links = [rng.randrange(n) if n and rng.random() < 0.4 else None for _ in range(n)]
+        mentions = tuple(Mention(f"m{i}", i, i + 1, 0, "Person", "name", a) for i, a in enumerate(links))
+        uf = _UnionFind()
+        for i, a in enumerate(links):
+            uf.find(i)
+            if a is not None:
+                uf.union(i, a)
+        assert _coreference_roots(mentions) == [uf.find(i) for i in range(n)], links
