@@ -56,6 +56,7 @@ __all__ = [
     "decimal_literal",
     "union_blocks",
     "union_entity_blocks",
+    "asserted_by_subject",
     "ENTITY_NS",
     "clean_literal",
     "bind_prefixes",
@@ -373,13 +374,19 @@ def graph_blocks(kg: KnowledgeGraph) -> Iterator[tuple[URIRef, Block]]:
             yield g, block
 
 
-def union_entity_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
-    """The entities' blocks of :func:`union_blocks`: each entity with its mentions and the
-    triples it is the subject of."""
+def asserted_by_subject(kg: KnowledgeGraph) -> dict[str, list[Fact]]:
+    """Entity key → the asserted facts it is the subject of, in the graph's fact order."""
     by_subject: dict[str, list[Fact]] = {}
     for f in kg.facts:
         if f.asserted:
             by_subject.setdefault(f.subject, []).append(f)
+    return by_subject
+
+
+def union_entity_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
+    """The entities' blocks of :func:`union_blocks`: each entity with its mentions and the
+    triples it is the subject of."""
+    by_subject = asserted_by_subject(kg)
     for e in kg.entities:
         pairs = [(p, o) for _, p, o in _entity_triples(e)]
         pairs += [(K.mentionedIn, article_iri(aid)) for aid in e.articles]

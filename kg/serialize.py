@@ -23,24 +23,25 @@ from rdflib import XSD, Literal, URIRef
 from kg.model import Entity, Fact, KnowledgeGraph
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg.ontology import KG, entity_iri, superclasses
+from kg.ontology import KG, article_iri, entity_iri, superclasses
 from kg.rdf import (
     ENTITY_NS,
     PREFIXES,
     Block,
     CorpusBlocks,
     Section,
+    asserted_by_subject,
     clean_literal,
     decimal_literal,
     fact_evidence_iris,
     fact_node,
     fact_status_class,
     graph_blocks,
+    predicate_iri,
     union_blocks,
-    union_entity_blocks,
 )
 
-__all__ = ["term", "turtle_chunks", "trig_chunks", "trig_section", "trig_section_chunks", "corpus_trig_body", "turtle_from_trig",
+__all__ = ["term", "turtle_chunks", "trig_chunks", "trig_section", "trig_section_chunks", "corpus_trig_body", "union_entity_chunks", "turtle_from_trig",
            "trig_block_cut", "write_turtle", "write_trig"]
 
 _PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1])))  # longest namespace first
@@ -167,6 +168,31 @@ def _fact_text(f: Fact, indent: str) -> str:
     return f"{text}{last} ;\n{more}{P.evidence} {', '.join(_uri(str(e)) for e in evidence)} .\n"
 
 
+def _union_entity_text(e: Entity, facts: list[Fact]) -> str:
+    """The Turtle block of ``union_entity_blocks`` for ``e``: its corpus triples, its mentions
+    and the asserted facts it is the subject of (objects grouped by predicate, as _block does)."""
+    P = _PRED
+    groups: dict[str, list[str]] = {"a": [_class_objects(e.cls)], P.label: [_string(clean_literal(e.label))]}
+    if e.alt_labels:
+        groups[P.alt] = [_string(clean_literal(a)) for a in e.alt_labels]
+    groups[P.mentionCount] = [str(int(e.mention_count))]
+    if e.articles:
+        groups[P.mentionedIn] = [_uri(str(article_iri(a))) for a in e.articles]
+    for f in facts:
+        groups.setdefault(_uri(str(predicate_iri(f))), []).append(_uri(str(entity_iri(f.object))))
+    subject = _uri(str(entity_iri(e.key)))
+    lines = [f"{subject if i == 0 else '   '} {p} {', '.join(objs)}" for i, (p, objs) in enumerate(groups.items())]
+    return " ;\n".join(lines) + " .\n"
+
+
+def union_entity_chunks(kg: KnowledgeGraph) -> Iterator[str]:
+    """``turtle_chunks(union_entity_blocks(kg))``, the same bytes, rendered from the records."""
+    yield _prefix_lines()
+    by_subject = asserted_by_subject(kg)
+    for e in kg.entities:
+        yield _union_entity_text(e, by_subject.get(e.key, ())) + "\n"
+
+
 def corpus_trig_body(blocks: CorpusBlocks) -> Iterator[str]:
     """The TriG text of the corpus graph's blocks (indented, no ``<graph> {`` lines), rendered
     from the records: ``_block`` of every block of ``blocks``, at a fraction of the cost."""
@@ -282,7 +308,7 @@ def turtle_from_trig(kg: KnowledgeGraph, trig: str | Path, *, piece: int = 1 << 
     """The chunks of ``turtle_chunks(union_blocks(kg))`` (the same bytes), given ``trig``, a file
     holding ``trig_chunks(graph_blocks(kg))``: only the entities' blocks are rendered; every other
     block is the TriG's, read in pieces of about ``piece`` bytes and unindented."""
-    yield from turtle_chunks(union_entity_blocks(kg))
+    yield from union_entity_chunks(kg)
     carry = b""
     with open(trig, "rb") as fh:
         while True:

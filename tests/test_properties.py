@@ -61,9 +61,18 @@ from kg.ontology import (
     open_relation_iri,
     slugify,
 )
-from kg.rdf import CorpusBlocks, clean_literal, graph_blocks, graph_sections, predicate_iri, to_dataset, union_blocks
+from kg.rdf import (
+    CorpusBlocks,
+    clean_literal,
+    graph_blocks,
+    graph_sections,
+    predicate_iri,
+    to_dataset,
+    union_blocks,
+    union_entity_blocks,
+)
 from kg.render import render_html
-from kg.serialize import trig_chunks, trig_section_chunks, turtle_chunks
+from kg.serialize import trig_chunks, trig_section_chunks, turtle_chunks, union_entity_chunks
 
 # --------------------------------------------------------------------------- profiles
 
@@ -422,6 +431,7 @@ def test_streaming_turtle_and_trig_round_trip_to_the_dataset(kg: KnowledgeGraph)
     assert "".join(trig_section_chunks(graph_sections(kg, fingerprints=False))) == trig
     corpus = next(graph_sections(kg, fingerprints=False))[2]
     assert isinstance(corpus, CorpusBlocks) and corpus.triples == sum(len(pairs) for _, pairs in corpus)
+    assert "".join(union_entity_chunks(kg)) == "".join(turtle_chunks(union_entity_blocks(kg)))
     assert isomorphic(Graph().parse(data=ttl, format="turtle"), union_graph(ds))
     back = Dataset()
     back.parse(data=trig, format="trig")
