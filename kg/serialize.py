@@ -19,10 +19,9 @@ from decimal import Decimal
 from typing import IO
 
 from rdflib import XSD, Literal, URIRef
-
-from kg.model import Entity, Fact, KnowledgeGraph
 from rdflib.namespace import RDF, RDFS, SKOS
 
+from kg.model import Entity, Fact, KnowledgeGraph
 from kg.ontology import KG, article_iri, entity_iri, superclasses
 from kg.rdf import (
     ENTITY_NS,
@@ -41,8 +40,8 @@ from kg.rdf import (
     union_blocks,
 )
 
-__all__ = ["term", "turtle_chunks", "trig_chunks", "trig_section", "trig_section_chunks", "corpus_trig_body", "union_entity_chunks", "turtle_from_trig",
-           "trig_block_cut", "write_turtle", "write_trig"]
+__all__ = ["term", "turtle_chunks", "trig_chunks", "trig_section", "trig_section_chunks", "corpus_trig_body",
+           "union_entity_chunks", "turtle_from_trig", "trig_block_cut", "write_turtle", "write_trig"]
 
 _PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1])))  # longest namespace first
 _LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?\Z")
