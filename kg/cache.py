@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
@@ -21,16 +21,19 @@ from pathlib import Path
 from kg.errors import KgError
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
 
-__all__ = ["ExtractionCache", "extractor_version", "to_json", "from_json"]
+__all__ = ["ExtractionCache", "extractor_version", "code_digest", "to_json", "from_json"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS extractions (
     id TEXT PRIMARY KEY,
     hash TEXT NOT NULL,
     version TEXT NOT NULL,
-    data BLOB NOT NULL
+    data BLOB NOT NULL,
+    raw TEXT
 )
 """
+# ``raw``: kg.ingest.raw_key of the input the article was cleaned from (NULL when not known;
+# caches written before the column existed get it added, empty).
 
 
 def to_json(ex: ArticleExtraction) -> bytes:
@@ -48,6 +51,25 @@ def from_json(data: bytes) -> ArticleExtraction:
         relations=tuple(Relation(**r) for r in d["relations"]),
         extractor_version=d["extractor_version"],
     )
+
+
+def code_digest(*modules: str) -> bytes | None:
+    """SHA-256 of the named modules' source code, read through their loaders (so it works
+    from a wheel or a zip too), or None when one has no source to read (a frozen install)."""
+    import hashlib
+    import importlib.util
+
+    h = hashlib.sha256()
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        try:
+            source = spec.loader.get_source(name) if spec and spec.loader else None  # type: ignore[attr-defined]
+        except (OSError, ImportError, AttributeError):
+            source = None
+        if source is None:
+            return None
+        h.update(source.encode("utf-8", "surrogatepass"))
+    return h.digest()
 
 
 @cache
@@ -77,6 +99,8 @@ class ExtractionCache:
             self._db = sqlite3.connect(self.path, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(_SCHEMA)
+            if "raw" not in {row[1] for row in self._db.execute("PRAGMA table_info(extractions)")}:
+                self._db.execute("ALTER TABLE extractions ADD COLUMN raw TEXT")
             self._db.commit()
         except sqlite3.DatabaseError as exc:
             raise KgError(f"{self.path}: cannot open the extraction cache ({exc})") from exc
@@ -101,12 +125,28 @@ class ExtractionCache:
     def hashes(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT id, hash FROM extractions"))
 
-    def put(self, extractions: Iterable[ArticleExtraction]) -> int:
-        """Store extractions (replacing same ids) in one transaction; returns how many."""
-        rows = [(ex.article.id, ex.article.content_hash, ex.extractor_version, to_json(ex)) for ex in extractions]
+    def put(self, extractions: Iterable[ArticleExtraction], raw_keys: Mapping[str, str] | None = None) -> int:
+        """Store extractions (replacing same ids) in one transaction; returns how many.
+        ``raw_keys`` gives, by article id, the raw key of the input each was cleaned from."""
+        raw_keys = raw_keys or {}
+        rows = [(ex.article.id, ex.article.content_hash, ex.extractor_version, to_json(ex), raw_keys.get(ex.article.id))
+                for ex in extractions]
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO extractions (id, hash, version, data, raw) VALUES (?, ?, ?, ?, ?)",
+                                 rows)
         return len(rows)
+
+    def learn_raw(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        """Record (raw key, article id, content hash) triples for extractions stored without
+        their raw key (only where the id still has that hash)."""
+        with self._db:
+            self._db.executemany("UPDATE extractions SET raw = ? WHERE id = ? AND hash = ?", list(keys))
+
+    def cleaned(self, version: str) -> dict[str, str]:
+        """Raw key → content hash, for the articles whose extraction is current (``version``)
+        and whose raw input is known (see :class:`kg.ingest.CleanedBefore`)."""
+        return dict(self._db.execute("SELECT raw, hash FROM extractions WHERE raw IS NOT NULL AND version = ?",
+                                     (version,)))
 
     def remove(self, article_id: str) -> bool:
         with self._db:

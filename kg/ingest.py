@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import html as html_lib
 import io
 import json
@@ -32,8 +33,10 @@ import re
 import unicodedata
 import zlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -53,6 +56,10 @@ __all__ = [
     "article_from_html",
     "article_from_markdown",
     "article_from_text",
+    "ingest_version",
+    "raw_key",
+    "reusing_cleaned",
+    "CleanedBefore",
     "clean_plain_text",
     "decode_bytes",
     "normalize_text",
@@ -740,6 +747,80 @@ def _clean_str(value: str | None) -> str | None:
     return value or None
 
 
+# ---------------------------------------------------------------------------------------------
+# Cleaning done by an earlier build, reused
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def ingest_version() -> str:
+    """A digest of what turns raw input into a cleaned article: this module's and kg.model's
+    code (read through the module loader) and the default boilerplate rules."""
+    from kg.cache import code_digest
+
+    code = code_digest("kg.ingest", "kg.model")
+    if code is None:  # nothing to read (a frozen install): never match an earlier build
+        return os.urandom(16).hex()
+    h = hashlib.sha256(code)
+    for rule in load_boilerplate_rules().rules:
+        h.update(repr((rule.id, rule.kind, rule.pattern.pattern, rule.pattern.flags, rule.max_words,
+                       rule.max_after_words, rule.drops_adjacent_name)).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:32]
+
+
+def raw_key(text: str, *, id: str, title: str | None = None, url: str | None = None, date: str | None = None,
+            author: str | None = None, kind: str = "text") -> str:
+    """A digest of the input of :func:`article_from_text` (``kind="text"``) or
+    :func:`article_from_html` (``"html"``) and of :func:`ingest_version`: equal keys give
+    equal cleaned articles."""
+    h = hashlib.blake2b(ingest_version().encode(), digest_size=20)
+    for part in (kind, id, title, url, date, author, text):
+        h.update(b"N" if part is None else b"S%d:" % len(part) + part.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+@dataclass
+class CleanedBefore:
+    """Input an earlier build cleaned: ``known`` maps a :func:`raw_key` to the content hash of
+    the article cleaned from it (only articles whose extraction is still current). While
+    :func:`reusing_cleaned` is active, :func:`article_from_text` returns, for such input, a
+    text-less article with that hash instead of cleaning it again (the build only checks that
+    it is unchanged), and records the key of every article it does clean in ``keys`` (article
+    id → raw key) for the build to store."""
+
+    known: Mapping[str, str]
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+_CLEANED_BEFORE: ContextVar[CleanedBefore | None] = ContextVar("kg_cleaned_before", default=None)
+
+
+def _cleaned_before(kind: str, raw: str, source: str, id: str, title: str | None, url: str | None, date: str | None,
+                    author: str | None) -> Article | None:
+    """The text-less article an earlier build cleaned from this very input, if any (noting the
+    input's key otherwise)."""
+    before = _CLEANED_BEFORE.get()
+    if before is None:
+        return None
+    key = raw_key(raw, id=id, title=title, url=url, date=date, author=author, kind=kind)
+    digest = before.known.get(key)
+    if digest is not None:
+        return Article(id=id, text="", source=source, digest=digest)
+    before.keys[id] = key
+    return None
+
+
+@contextmanager
+def reusing_cleaned(known: Mapping[str, str]) -> Iterator[CleanedBefore]:
+    """Reuse earlier cleaning in this context (see :class:`CleanedBefore`)."""
+    state = CleanedBefore(known)
+    token = _CLEANED_BEFORE.set(state)
+    try:
+        yield state
+    finally:
+        _CLEANED_BEFORE.reset(token)
+
+
 def article_from_text(text: str, *, source: str, id: str, title: str | None = None, url: str | None = None,
                       date: str | None = None, author: str | None = None) -> Article:
     """An :class:`Article` from plain text (normalised and cleaned here).
@@ -759,6 +840,9 @@ def article_from_text(text: str, *, source: str, id: str, title: str | None = No
     >>> a.title, a.text.splitlines()[0]
     ('Dam Repairs Finished', 'Dam Repairs Finished')
     """
+    known = _cleaned_before("text", text, source, id, title, url, date, author)
+    if known is not None:
+        return known
     title = _clean_str(title)
     text = normalize_text(text)
     if not text:
@@ -974,6 +1058,10 @@ def article_from_html(html: str, *, source: str, id: str | None = None, url: str
     >>> a.title, a.text
     ('Lighthouse Sold', 'Lighthouse Sold\\n\\nThe old lighthouse was sold at auction for 300,000 pounds on Saturday.')
     """
+    id = id if id is not None else _stem(Path(source))
+    known = _cleaned_before("html", html, source, id, title, url, date, author)
+    if known is not None:
+        return known
     html = _XML_DECL.sub("", html, count=1)
     if not html.strip():
         raise IngestError(source, "no article text found in HTML")
@@ -993,7 +1081,7 @@ def article_from_html(html: str, *, source: str, id: str | None = None, url: str
         title = cleaned.title  # metadata title with a site name around the headline the page shows
     title = title or cleaned.title
     return Article(
-        id=id if id is not None else _stem(Path(source)),
+        id=id,
         text=_with_headline(cleaned.text, title),
         title=title,
         url=_clean_str(url) or _clean_str(meta.get("url")),

@@ -218,6 +218,7 @@ def build(
         return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=len(extractions))
 
     from kg.cache import extractor_version
+    from kg.ingest import reusing_cleaned
     from kg.parallel import chunked
     from kg.workspace import Workspace
 
@@ -226,22 +227,33 @@ def build(
             ws.cache.clear()
         version = extractor_version()
         seen = reused = extracted = 0
+        # Input cleaned by an earlier build into an article whose extraction is current is not
+        # cleaned again: the reader hands over a text-less article with the stored hash, which
+        # changed() then finds fresh. Unchanged articles cleaned anyway (their input was not
+        # known: a cache of an older kg) have their input's key stored for the next build.
+        with reusing_cleaned(ws.cache.cleaned(version)) as cleaning:
+            learned: list[tuple[str, str, str]] = []  # (raw key, article id, content hash)
 
-        def changed(a: Article) -> bool:
-            nonlocal seen, reused
-            seen += 1
-            if ws.cache.fresh(a, version):
-                reused += 1
-                if on_article is not None:
-                    on_article(a)
-                return False
-            return True
+            def changed(a: Article) -> bool:
+                nonlocal seen, reused
+                seen += 1
+                if ws.cache.fresh(a, version):
+                    reused += 1
+                    key = cleaning.keys.pop(a.id, None)
+                    if key is not None:
+                        learned.append((key, a.id, a.content_hash))
+                    if on_article is not None:
+                        on_article(a)
+                    return False
+                return True
 
-        todo = (a for a in articles if changed(a))
-        # Cached in batches, each a transaction: a build stopped half-way keeps what it finished.
-        for batch in chunked(_extract(todo, model, workers, dask_address, on_article, timings), 64):
-            extracted += ws.cache.put(batch)
-            checkpoint("extracted-batch")
+            todo = (a for a in articles if changed(a))
+            # Cached in batches, each a transaction: a build stopped half-way keeps what it finished.
+            for batch in chunked(_extract(todo, model, workers, dask_address, on_article, timings), 64):
+                extracted += ws.cache.put(batch, raw_keys={ex.article.id: cleaning.keys.pop(ex.article.id, None)
+                                                           for ex in batch})
+                checkpoint("extracted-batch")
+            ws.cache.learn_raw(learned)
         if seen == 0:
             raise KgError(_nothing_read(problems))
         graph, sync = _resolve_and_sync(ws, min_confidence, timings, on_resolved)

@@ -278,21 +278,15 @@ def _writer_salt() -> bytes:
     """Digest of the code that turns records into triples and text: a fingerprint made by an
     older writer never matches one made by this one."""
     import hashlib
-    import importlib.util
     import sys
     import unicodedata
 
-    h = hashlib.sha256(f"{sys.version_info[:2]} {unicodedata.unidata_version}".encode())
-    for name in ("kg.model", "kg.ontology", "kg.rdf", "kg.serialize"):
-        spec = importlib.util.find_spec(name)
-        try:
-            source = spec.loader.get_source(name) if spec and spec.loader else None  # type: ignore[attr-defined]
-        except (OSError, ImportError, AttributeError):
-            source = None
-        if source is None:  # no source to read (a frozen install): never match an earlier text
-            return os.urandom(16)
-        h.update(source.encode("utf-8", "surrogatepass"))
-    return h.digest()
+    from kg.cache import code_digest
+
+    code = code_digest("kg.model", "kg.ontology", "kg.rdf", "kg.serialize")
+    if code is None:  # no source to read (a frozen install): never match an earlier text
+        return os.urandom(16)
+    return hashlib.sha256(f"{sys.version_info[:2]} {unicodedata.unidata_version}".encode() + code).digest()
 
 
 def _fingerprint(*parts: object) -> str:

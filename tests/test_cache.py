@@ -46,3 +46,25 @@ def test_replace_remove_and_iterate_in_id_order(tmp_path):
     with ExtractionCache(path) as again:  # persisted
         assert again.ids() == ["a"]
         assert next(iter(again)).article.digest == _ex("a", "Acme sued Initech.").article.digest
+
+
+def test_cache_of_an_older_kg_gains_the_raw_column_and_keeps_its_rows(tmp_path):
+    """A cache written before raw keys existed opens, keeps its extractions, knows no raw input;
+    raw keys stored later come back only for extractions of the current version."""
+    import sqlite3
+
+    path = tmp_path / "extractions.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE extractions (id TEXT PRIMARY KEY, hash TEXT NOT NULL, version TEXT NOT NULL, "
+                "data BLOB NOT NULL)")
+    a = _ex("a")
+    old.execute("INSERT INTO extractions VALUES (?, ?, ?, ?)", ("a", a.article.content_hash, "v1", to_json(a)))
+    old.commit()
+    old.close()
+    with ExtractionCache(path) as cache:
+        assert [ex.article.id for ex in cache] == ["a"] and cache.fresh(a.article, "v1")
+        assert cache.cleaned("v1") == {}
+        b, c = _ex("b", "Globex hired Initech."), _ex("c", "Initech sued Acme.", version="v0")
+        cache.put([b, c], raw_keys={"b": "raw-b", "c": "raw-c"})
+        assert cache.cleaned("v1") == {"raw-b": b.article.content_hash}
+        assert cache.cleaned("v0") == {"raw-c": c.article.content_hash}

@@ -106,3 +106,41 @@ def test_fresh_flag_drops_earlier_articles(tmp_path):
     only_b = tmp_path / "only_b"
     _build(only_b, b)
     assert (out / "graph.ttl").read_bytes() == (only_b / "graph.ttl").read_bytes()
+
+
+def test_rebuild_cleans_only_input_that_changed(tmp_path, monkeypatch):
+    """Input an earlier build cleaned is not cleaned again (its stored hash stands in), yet the
+    outputs are the bytes of a fresh build; an edited article is cleaned, and so is everything
+    once the cleaning code or rules change (a new ingest version)."""
+    import kg.ingest as ingest
+
+    src = tmp_path / "src"
+    shutil.copytree(EXAMPLES, src)
+    out = tmp_path / "out"
+    _build(out, src)
+    first = {name: (out / name).read_bytes() for name in ("graph.ttl", "graph.trig")}
+    cleaned: list[int] = []
+    real = ingest._classify
+    monkeypatch.setattr(ingest, "_classify", lambda lines, *a, **k: cleaned.append(len(lines)) or real(lines, *a, **k))
+
+    assert "(0 parsed, 6 unchanged)" in _build(out, src)
+    assert cleaned == []
+    assert {name: (out / name).read_bytes() for name in first} == first
+
+    story = src / "voice-cloning.txt"
+    story.write_text(story.read_text() + "\n\nThe Guild of Voice Professionals sued Echovox on Friday.\n")
+    assert "(1 parsed, 5 unchanged)" in _build(out, src)
+    assert len(cleaned) == 1
+    fresh = tmp_path / "fresh"
+    _build(fresh, src)
+    assert (out / "graph.trig").read_bytes() == (fresh / "graph.trig").read_bytes()
+
+    cleaned.clear()
+    assert "(0 parsed, 6 unchanged)" in _build(out, src)  # the edited article's input is known now
+    assert cleaned == []
+    monkeypatch.setattr(ingest, "ingest_version", lambda: "another version")
+    assert "(0 parsed, 6 unchanged)" in _build(out, src)  # cleaned again, to the same articles
+    assert len(cleaned) == 6
+    cleaned.clear()
+    assert "(0 parsed, 6 unchanged)" in _build(out, src)  # and their keys under that version learned
+    assert cleaned == []

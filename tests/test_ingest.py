@@ -570,3 +570,28 @@ def test_docstring_examples_run() -> None:
 def test_public_api_is_declared() -> None:
     for name in kg.ingest.__all__:
         assert getattr(kg.ingest, name).__doc__ or name.isupper(), name
+
+
+def test_cleaning_is_reused_only_for_the_very_same_input():
+    """Under reusing_cleaned, input whose raw key is known gives a text-less article with the
+    known hash; any other input is cleaned as usual and its key noted; outside, nothing is reused."""
+    from kg.ingest import article_from_html, article_from_text, raw_key, reusing_cleaned
+
+    text = "Dam Repairs Finished\n\nThe dam reopened to traffic on Friday after two years of work."
+    page = "<html><body><h1>Dam Repairs Finished</h1><p>The dam reopened to traffic on Friday after two years.</p></body></html>"
+    known = {raw_key(text, id="x"): "a" * 64, raw_key(page, id="p", kind="html"): "b" * 64}
+    with reusing_cleaned(known) as before:
+        stub = article_from_text(text, source="x.txt", id="x")
+        page_stub = article_from_html(page, source="p.html")
+        edited = article_from_text(text + " More.", source="x.txt", id="x")
+        other = article_from_text(text, source="y.txt", id="y", title="Dam Repairs Finished")
+    assert (stub.text, stub.content_hash, stub.id) == ("", "a" * 64, "x")
+    assert (page_stub.text, page_stub.content_hash, page_stub.id) == ("", "b" * 64, "p")
+    assert edited.text.endswith("More.") and other.text
+    assert before.keys == {"x": raw_key(text + " More.", id="x"), "y": raw_key(text, id="y", title="Dam Repairs Finished")}
+    assert article_from_text(text, source="x.txt", id="x").text  # no reuse outside the context
+    # every input field, and the kind of input, is part of the key
+    variants = [raw_key(text, id="x"), raw_key(text, id="x2"), raw_key(text, id="x", title=""),
+                raw_key(text, id="x", url="u"), raw_key(text, id="x", date="d"), raw_key(text, id="x", author="a"),
+                raw_key(text + " ", id="x"), raw_key(text, id="x", kind="html")]
+    assert len(set(variants)) == len(variants)
