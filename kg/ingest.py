@@ -806,7 +806,7 @@ def _cleaned_before(kind: str, raw: str, source: str, id: str, title: str | None
     digest = before.known.get(key)
     if digest is not None:
         return Article(id=id, text="", source=source, digest=digest)
-    before.keys[id] = key
+    before.keys.setdefault(id, key)  # a later duplicate of the id (skipped by the build) does not replace it
     return None
 
 
