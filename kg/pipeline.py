@@ -231,7 +231,8 @@ def build(
         # cleaned again: the reader hands over a text-less article with the stored hash, which
         # changed() then finds fresh. Unchanged articles cleaned anyway (their input was not
         # known: a cache of an older kg) have their input's key stored for the next build.
-        with reusing_cleaned(ws.cache.cleaned(version)) as cleaning:
+        # (a store that does not exist yet knows no input, and is not created before an article is read)
+        with reusing_cleaned(ws.cache.cleaned(version) if ws.exists() else {}) as cleaning:
             learned: list[tuple[str, str, str]] = []  # (raw key, article id, content hash)
 
             def changed(a: Article) -> bool:
@@ -253,7 +254,8 @@ def build(
                 extracted += ws.cache.put(batch, raw_keys={ex.article.id: cleaning.keys.pop(ex.article.id, None)
                                                            for ex in batch})
                 checkpoint("extracted-batch")
-            ws.cache.learn_raw(learned)
+            if learned:
+                ws.cache.learn_raw(learned)
         if seen == 0:
             raise KgError(_nothing_read(problems))
         graph, sync = _resolve_and_sync(ws, min_confidence, timings, on_resolved)
