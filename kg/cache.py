@@ -100,7 +100,11 @@ class ExtractionCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(_SCHEMA)
             if "raw" not in {row[1] for row in self._db.execute("PRAGMA table_info(extractions)")}:
-                self._db.execute("ALTER TABLE extractions ADD COLUMN raw TEXT")
+                try:
+                    self._db.execute("ALTER TABLE extractions ADD COLUMN raw TEXT")
+                except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                    if "duplicate column" not in str(exc):
+                        raise
             self._db.commit()
         except sqlite3.DatabaseError as exc:
             raise KgError(f"{self.path}: cannot open the extraction cache ({exc})") from exc

@@ -762,10 +762,24 @@ def ingest_version() -> str:
     if code is None:  # nothing to read (a frozen install): never match an earlier build
         return os.urandom(16).hex()
     h = hashlib.sha256(code)
+    # what else shapes the cleaned text: Unicode normalisation and the HTML extraction libraries
+    h.update(f"{unicodedata.unidata_version} {_library_versions()}".encode())
     for rule in load_boilerplate_rules().rules:
         h.update(repr((rule.id, rule.kind, rule.pattern.pattern, rule.pattern.flags, rule.max_words,
                        rule.max_after_words, rule.drops_adjacent_name)).encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:32]
+
+
+def _library_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("trafilatura", "lxml", "justext", "htmldate", "courlan"):
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=-")
+    return " ".join(found)
 
 
 def raw_key(text: str, *, id: str, title: str | None = None, url: str | None = None, date: str | None = None,
@@ -796,18 +810,25 @@ _CLEANED_BEFORE: ContextVar[CleanedBefore | None] = ContextVar("kg_cleaned_befor
 
 
 def _cleaned_before(kind: str, raw: str, source: str, id: str, title: str | None, url: str | None, date: str | None,
-                    author: str | None) -> Article | None:
-    """The text-less article an earlier build cleaned from this very input, if any (noting the
-    input's key otherwise)."""
+                    author: str | None) -> tuple[Article | None, str | None]:
+    """The text-less article an earlier build cleaned from this very input, if any, and the
+    input's raw key (None when no build is reusing cleaning)."""
     before = _CLEANED_BEFORE.get()
     if before is None:
-        return None
+        return None, None
     key = raw_key(raw, id=id, title=title, url=url, date=date, author=author, kind=kind)
     digest = before.known.get(key)
-    if digest is not None:
-        return Article(id=id, text="", source=source, digest=digest)
-    before.keys.setdefault(id, key)  # a later duplicate of the id (skipped by the build) does not replace it
-    return None
+    return (Article(id=id, text="", source=source, digest=digest) if digest is not None else None), key
+
+
+def _cleaned_now(article: Article, key: str | None) -> Article:
+    """Note the raw key of input just cleaned into ``article`` (only input that cleaned without
+    error: a failed read never lends its key to a later article with the same id; the first
+    article of an id keeps it, later duplicates are skipped by the build)."""
+    before = _CLEANED_BEFORE.get()
+    if before is not None and key is not None:
+        before.keys.setdefault(article.id, key)
+    return article
 
 
 @contextmanager
@@ -840,7 +861,7 @@ def article_from_text(text: str, *, source: str, id: str, title: str | None = No
     >>> a.title, a.text.splitlines()[0]
     ('Dam Repairs Finished', 'Dam Repairs Finished')
     """
-    known = _cleaned_before("text", text, source, id, title, url, date, author)
+    known, key = _cleaned_before("text", text, source, id, title, url, date, author)
     if known is not None:
         return known
     title = _clean_str(title)
@@ -855,8 +876,8 @@ def article_from_text(text: str, *, source: str, id: str, title: str | None = No
     if not body:
         raise IngestError(source, "no article text left after removing site boilerplate")
     title = title or cleaned.title
-    return Article(id=id, text=_with_headline(body, title), title=title, url=_clean_str(url), date=_clean_str(date),
-                   author=_clean_str(author) or cleaned.author, source=source)
+    return _cleaned_now(Article(id=id, text=_with_headline(body, title), title=title, url=_clean_str(url),
+                                date=_clean_str(date), author=_clean_str(author) or cleaned.author, source=source), key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1059,7 +1080,7 @@ def article_from_html(html: str, *, source: str, id: str | None = None, url: str
     ('Lighthouse Sold', 'Lighthouse Sold\\n\\nThe old lighthouse was sold at auction for 300,000 pounds on Saturday.')
     """
     id = id if id is not None else _stem(Path(source))
-    known = _cleaned_before("html", html, source, id, title, url, date, author)
+    known, key = _cleaned_before("html", html, source, id, title, url, date, author)
     if known is not None:
         return known
     html = _XML_DECL.sub("", html, count=1)
@@ -1080,7 +1101,7 @@ def article_from_html(html: str, *, source: str, id: str | None = None, url: str
     if title and cleaned.title and not _same_text(title, cleaned.title) and cleaned.title.casefold() in title.casefold():
         title = cleaned.title  # metadata title with a site name around the headline the page shows
     title = title or cleaned.title
-    return Article(
+    return _cleaned_now(Article(
         id=id,
         text=_with_headline(cleaned.text, title),
         title=title,
@@ -1088,7 +1109,7 @@ def article_from_html(html: str, *, source: str, id: str | None = None, url: str
         date=_clean_str(date) or _clean_str(meta.get("date")),
         author=_clean_str(author) or _clean_str(meta.get("author")) or cleaned.author,
         source=source,
-    )
+    ), key)
 
 
 # ---------------------------------------------------------------------------------------------

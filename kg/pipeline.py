@@ -238,7 +238,14 @@ def build(
             def changed(a: Article) -> bool:
                 nonlocal seen, reused
                 seen += 1
-                if ws.cache.fresh(a, version):
+                fresh = ws.cache.fresh(a, version)
+                if not fresh and a.digest and not a.text:
+                    # a text-less article standing for input cleaned before, whose cache row
+                    # another kg process replaced or removed since this build began: never
+                    # extract it (it has no text)
+                    raise KgError(f"{a.source}: the store {ws.path} changed while this build was reading it "
+                                  "(another kg build or kg remove?); run kg build again")
+                if fresh:
                     reused += 1
                     key = cleaning.keys.pop(a.id, None)
                     if key is not None:

@@ -203,16 +203,18 @@ def corpus_trig_body(blocks: CorpusBlocks) -> Iterator[str]:
         yield _block(subject, pairs, indent="    ")
 
 
+def _section_body(blocks: Iterable[Block]) -> Iterator[str]:
+    if isinstance(blocks, CorpusBlocks):
+        return corpus_trig_body(blocks)
+    return (_block(subject, pairs, indent="    ") for subject, pairs in blocks if pairs)
+
+
 def trig_section(graph: URIRef, blocks: Iterable[Block]) -> Iterator[str]:
     """One graph of ``trig_chunks``' text: its ``<graph> {`` line, its blocks, its ``}`` line
     (nothing for a graph without triples). The corpus graph (:class:`kg.rdf.CorpusBlocks`) is
     rendered from its records."""
-    if isinstance(blocks, CorpusBlocks):
-        body: Iterable[str] = corpus_trig_body(blocks)
-    else:
-        body = (_block(subject, pairs, indent="    ") for subject, pairs in blocks if pairs)
     opened = False
-    for text in body:
+    for text in _section_body(blocks):
         if not opened:
             yield f"{term(graph)} {{\n"
             opened = True
@@ -222,14 +224,21 @@ def trig_section(graph: URIRef, blocks: Iterable[Block]) -> Iterator[str]:
 
 
 def trig_section_chunks(sections: Iterable[Section]) -> Iterator[str]:
-    """``trig_chunks`` of the sections' blocks (:func:`kg.rdf.graph_sections`): the same bytes,
-    the corpus graph rendered from its records."""
+    """``trig_chunks`` of the sections' blocks (:func:`kg.rdf.graph_sections`): the same bytes
+    (consecutive sections of one graph share its ``{ }``), the corpus graph rendered from its
+    records."""
     yield _prefix_lines()
-    first = True
+    current = None
     for graph, _, blocks in sections:
-        for i, text in enumerate(trig_section(graph, blocks)):
-            yield "\n" + text if i == 0 and not first else text
-            first = False
+        for text in _section_body(blocks):
+            if graph != current:
+                if current is not None:
+                    yield "}\n\n"
+                yield f"{term(graph)} {{\n"
+                current = graph
+            yield text
+    if current is not None:
+        yield "}\n"
 
 
 def _prefix_lines() -> str:

@@ -144,3 +144,18 @@ def test_rebuild_cleans_only_input_that_changed(tmp_path, monkeypatch):
     cleaned.clear()
     assert "(0 parsed, 6 unchanged)" in _build(out, src)  # and their keys under that version learned
     assert cleaned == []
+
+
+def test_input_known_to_a_store_changed_by_another_process_stops_the_build(tmp_path, monkeypatch):
+    """If the cache row behind a known input changes while a build reads (another kg process),
+    the text-less stand-in is never extracted: the build stops with one line, files intact."""
+    from kg.cache import ExtractionCache
+
+    out = tmp_path / "out"
+    _build(out, EXAMPLES)
+    before = {name: (out / name).read_bytes() for name in ("graph.ttl", "graph.trig", "graph.html")}
+    monkeypatch.setattr(ExtractionCache, "fresh", lambda self, article, version: False)  # every row "changed"
+    result = runner.invoke(app, ["build", str(EXAMPLES), "--out", str(out), "-q"])
+    assert result.exit_code != 0
+    assert "changed while this build was reading it" in result.output
+    assert {name: (out / name).read_bytes() for name in before} == before

@@ -595,3 +595,16 @@ def test_cleaning_is_reused_only_for_the_very_same_input():
                 raw_key(text, id="x", url="u"), raw_key(text, id="x", date="d"), raw_key(text, id="x", author="a"),
                 raw_key(text + " ", id="x"), raw_key(text, id="x", kind="html")]
     assert len(set(variants)) == len(variants)
+
+
+def test_input_that_fails_to_clean_lends_its_key_to_no_later_article():
+    """A bad line and a good one with the same id: only the good one's raw key is noted, so the
+    next build cannot take the bad input for the good article."""
+    from kg.ingest import article_from_text, raw_key, reusing_cleaned
+
+    good = "Dam Repairs Finished\n\nThe dam reopened to traffic on Friday after two years of work."
+    with reusing_cleaned({}) as before:
+        with pytest.raises(IngestError):
+            article_from_text("\x01\x02", source="f.jsonl:1", id="x")
+        article_from_text(good, source="f.jsonl:2", id="x")
+    assert before.keys == {"x": raw_key(good, id="x")}

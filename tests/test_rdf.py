@@ -194,3 +194,16 @@ def test_fingerprints_are_the_same_in_every_process():
     outs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, check=True, text=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3)}
     assert len(outs) == 1 and "None" in outs.pop()
+
+
+def test_section_writer_joins_consecutive_sections_of_one_graph_like_trig_chunks():
+    """Two articles with one id (a hand-built graph) give two sections of one graph:
+    trig_section_chunks writes them in one ``{ }``, as trig_chunks does."""
+    from kg.model import Article, KnowledgeGraph
+    from kg.rdf import graph_blocks, graph_sections
+    from kg.serialize import trig_chunks, trig_section_chunks
+
+    kg = KnowledgeGraph((Article("a", "t", title="One"), Article("a", "u", title="Two")), (), ())
+    text = "".join(trig_section_chunks(graph_sections(kg, fingerprints=False)))
+    assert text == "".join(trig_chunks(graph_blocks(kg)))
+    assert text.count(" {\n") == 1
