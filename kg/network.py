@@ -437,7 +437,7 @@ def from_knowledge_graph(kg: "KnowledgeGraph") -> nx.MultiDiGraph:
     0
     """
     from kg.ontology import entity_iri, evidence_iri
-    from kg.rdf import _fact_node
+    from kg.rdf import fact_node
 
     meta = {
         a.id: {"title": a.title, "url": a.url, "date": a.date} for a in sorted(kg.articles, key=lambda a: a.id)
@@ -452,7 +452,7 @@ def from_knowledge_graph(kg: "KnowledgeGraph") -> nx.MultiDiGraph:
     for f in kg.facts:
         if not f.asserted:
             continue
-        node, s, p, o = _fact_node(f)
+        node, s, p, o = fact_node(f)
         keyed = []
         for ev in f.evidence:
             m = meta.get(ev.article_id, {})

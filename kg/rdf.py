@@ -213,7 +213,6 @@ def fact_evidence_iris(node: URIRef, f: Fact) -> list[URIRef]:
 
 
 decimal_literal = _dec
-_fact_node = fact_node
 
 
 def _fact_block(f: Fact) -> Block:
@@ -241,7 +240,7 @@ class _Index:
         self.asserted: dict[str, set[tuple[URIRef, URIRef, URIRef]]] = {}
         self.mentioned: dict[str, list[str]] = {}
         for f in kg.facts:
-            node, s, p, o = _fact_node(f)
+            node, s, p, o = fact_node(f)
             for ev in f.evidence:
                 self.evidence.setdefault(ev.article_id, []).append((node, ev))
                 if f.asserted:
@@ -309,8 +308,8 @@ _evidence_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(Evid
 class CorpusBlocks:
     """The corpus graph's blocks: the entities, the facts (with claims and candidates) and the
     open relations, in writing order. Iterating gives :data:`Block` tuples of rdflib terms; a
-    writer that only needs the text may instead render :attr:`entities` and :attr:`facts` from
-    the records (:func:`kg.serialize.corpus_trig_body` does, byte for byte the same)."""
+    writer that only needs the text may instead render the entities and facts of :attr:`kg`
+    from the records (:func:`kg.serialize.corpus_trig_body` does, byte for byte the same)."""
 
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg

@@ -333,34 +333,17 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
 
 
 def _coreference_roots(mentions: tuple[Mention, ...]) -> list[int]:
-    """For each mention, the smallest index of the mentions its coreference links reach (union-find
-    over ``antecedent`` links, in mention order: the same roots as :class:`_UnionFind`)."""
+    """For each mention, the root of its coreference cluster (union-find over ``antecedent``
+    links, in mention order; a link outside the article is a node of its own)."""
     n = len(mentions)
-    parent = list(range(n))
-    if all(m.antecedent is None for m in mentions):
-        return parent
-    if any(m.antecedent is not None and not 0 <= m.antecedent < n for m in mentions):
-        # a link outside the article (hand-made or damaged data): the general union-find,
-        # where the outside index is a node of its own
-        uf = _UnionFind()
-        for mi, m in enumerate(mentions):
-            uf.find(mi)
-            if m.antecedent is not None:
-                uf.union(mi, m.antecedent)
-        return [uf.find(mi) for mi in range(n)]
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    if all(m.antecedent is None for m in mentions):  # most articles' mentions: no link at all
+        return list(range(n))
+    uf = _UnionFind()
     for mi, m in enumerate(mentions):
+        uf.find(mi)
         if m.antecedent is not None:
-            ra, rb = find(mi), find(m.antecedent)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    return [find(mi) for mi in range(n)]
+            uf.union(mi, m.antecedent)
+    return [uf.find(mi) for mi in range(n)]
 
 
 def _one_per_sentence(evs: list[Evidence]) -> list[Evidence]:

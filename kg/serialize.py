@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -130,18 +131,13 @@ def _class_objects(cls: str) -> str:
     return ", ".join(_uri(str(KG[c])) for c in superclasses(cls))
 
 
-class _P:
-    """Predicates of entity and fact blocks, as term() writes them (made on first use)."""
-
-    def __getattr__(self, name: str) -> str:
-        iri = {"label": RDFS.label, "alt": SKOS.altLabel, "subject": RDF.subject, "predicate": RDF.predicate,
-               "object": RDF.object}.get(name) or KG[name]
-        value = _uri(str(iri))
-        setattr(self, name, value)
-        return value
-
-
-_PRED = _P()
+# Predicates of entity and fact blocks, as term() writes them.
+_PRED = SimpleNamespace(
+    label=_uri(str(RDFS.label)), alt=_uri(str(SKOS.altLabel)), subject=_uri(str(RDF.subject)),
+    predicate=_uri(str(RDF.predicate)), object=_uri(str(RDF.object)),
+    **{name: _uri(str(KG[name])) for name in ("mentionCount", "mentionedIn", "confidence", "supportCount",
+                                               "articleCount", "evidence")},
+)
 
 
 def _entity_text(e: Entity, indent: str) -> str:

@@ -136,24 +136,31 @@ def test_pronoun_without_antecedent_names_no_entity_and_states_no_fact():
     assert not [f for f in kg.facts if f.predicate == "sued"]
 
 
-def test_coreference_roots_match_a_plain_union_find_on_random_links():
-    """The per-article clustering (list-based, with a no-link fast path) groups mentions exactly
-    as union-find over the antecedent links does, whatever the link shape (chains, forks,
-    links forward as well as back)."""
+def test_coreference_roots_group_exactly_the_linked_mentions():
+    """Mentions share a root exactly when antecedent links connect them (checked against a
+    breadth-first search), whatever the link shape: chains, forks, links forward as well as
+    back, links outside the article (damaged data); mentions without links keep their own."""
     import random
 
-    from kg.resolve import _coreference_roots, _UnionFind
+    from kg.resolve import _coreference_roots
 
     rng = random.Random(7)
     for trial in range(300):
         n = rng.randint(0, 12)
-        # mostly links inside the article; now and then one outside it (damaged data)
         links = [rng.choice([rng.randrange(n)] * 8 + [-1, n, n + 3]) if n and rng.random() < 0.4 else None
                  for _ in range(n)]
         mentions = tuple(Mention(f"m{i}", i, i + 1, 0, "Person", "name", a) for i, a in enumerate(links))
-        uf = _UnionFind()
+        roots = _coreference_roots(mentions)
+        neighbours: dict[int, set[int]] = {}
         for i, a in enumerate(links):
-            uf.find(i)
             if a is not None:
-                uf.union(i, a)
-        assert _coreference_roots(mentions) == [uf.find(i) for i in range(n)], links
+                neighbours.setdefault(i, set()).add(a)
+                neighbours.setdefault(a, set()).add(i)
+        for i in range(n):
+            reach, frontier = {i}, [i]
+            while frontier:
+                frontier = [b for x in frontier for b in neighbours.get(x, ()) if b not in reach]
+                reach.update(frontier)
+            assert {j for j in range(n) if roots[j] == roots[i]} == reach & set(range(n)), links
+        if all(a is None for a in links):
+            assert roots == list(range(n))
