@@ -44,6 +44,7 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.errors import RuleError
 from kg.extract.clauses import Arg, Clause, clauses
+from kg.extract.tree import ParseTree, children_of, head_of, lefts_of, parse_tree, tokens_of
 from kg.lexicon import LEXICON_DIR, Lexicon, load_lexicon, read_table
 
 __all__ = ["OpenTuple", "open_tuples", "open_tuples_with_features", "openie_lines", "parse_tokenised", "PTB_CHARS",
@@ -112,7 +113,7 @@ def parse_tokenised(sentences: Iterable[str], nlp: Language, *, batch_size: int 
             doc = Doc(nlp.vocab, words=[PTB_CHARS.get(w, w) for w in words])
             doc.user_data[_WORDS] = words
             doc.user_data[_SENTENCE] = sentence.strip()
-            for tok in doc[1:]:
+            for tok in tokens_of(doc)[1:]:
                 tok.is_sent_start = False  # one line, one sentence
             yield doc
 
@@ -159,7 +160,7 @@ def _phrase(tok: Token, *, split: bool = True, exclude: frozenset[int] = frozens
     while stack:
         t, top = stack.pop()
         out.append(t)
-        for c in t.children:
+        for c in children_of(t):
             if c.i in exclude or c.dep_ == "relcl":
                 continue
             if top and ((split and c.dep_ in CONJ_DEPS) or (not appos and c.dep_ == "appos")):
@@ -184,10 +185,10 @@ def _relation(verb: Token) -> tuple[list[Piece], str | None]:
     * so do a copula, its adjective and the adjective's infinitive: "were able to reinforce";
     * a conjoined verb without auxiliaries shares those of the first: "was loved and exalted".
     """
-    own_aux = [c for c in verb.children if c.dep_ in AUX_DEPS and c.i < verb.i]
+    own_aux = [c for c in children_of(verb) if c.dep_ in AUX_DEPS and c.i < verb.i]
     toks = [verb, *own_aux]
-    subj_end = max((c.right_edge.i for c in verb.children if c.dep_ in SUBJECT_DEPS), default=-1)
-    for c in verb.children:
+    subj_end = max((c.right_edge.i for c in children_of(verb) if c.dep_ in SUBJECT_DEPS), default=-1)
+    for c in children_of(verb):
         if c.dep_ == "prt":
             toks.append(c)
         elif c.dep_ == "advmod" and c.i < verb.i and own_aux and any(a.i < c.i for a in own_aux):
@@ -195,20 +196,20 @@ def _relation(verb: Token) -> tuple[list[Piece], str | None]:
         elif c.dep_ == "advmod" and subj_end < c.i < verb.i and c.left_edge.i == c.i == c.right_edge.i \
                 and c.lower_ not in _LINKING_ADVERBS:
             toks.append(c)  # "strictly maintain"
-    head = verb.head
-    if verb.dep_ == "xcomp" and head.pos_ in ("VERB", "AUX") and not any(c.dep_ in ("dobj", "dative") for c in head.children):
+    head = head_of(verb)
+    if verb.dep_ == "xcomp" and head.pos_ in ("VERB", "AUX") and not any(c.dep_ in ("dobj", "dative") for c in children_of(head)):
         return _relation(head)[0] + _own_relation(verb, toks), "catenative"
-    if verb.dep_ == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head.head.pos_ in ("VERB", "AUX"):
-        return _relation(head.head)[0] + [head] + _own_relation(verb, toks), "adjective-catenative"
+    if verb.dep_ == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head_of(head).pos_ in ("VERB", "AUX"):
+        return _relation(head_of(head))[0] + [head] + _own_relation(verb, toks), "adjective-catenative"
     if verb.dep_ == "conj" and not own_aux and verb.tag_ in ("VB", "VBN", "VBG") \
-            and not any(c.dep_.startswith("nsubj") for c in verb.children):
-        toks += [c for c in head.children if c.dep_ in ("aux", "auxpass") and c.i < head.i]
+            and not any(c.dep_.startswith("nsubj") for c in children_of(verb)):
+        toks += [c for c in children_of(head) if c.dep_ in ("aux", "auxpass") and c.i < head.i]
     return _own_relation(verb, toks), None
 
 
 def _own_relation(verb: Token, toks: list[Token]) -> list[Piece]:
     pieces: list[Piece] = sorted(set(toks), key=lambda t: t.i)
-    if verb.dep_ in ("acl", "amod") and verb.tag_ == "VBN" and not any(c.dep_ in AUX_DEPS for c in verb.children):
+    if verb.dep_ in ("acl", "amod") and verb.tag_ == "VBN" and not any(c.dep_ in AUX_DEPS for c in children_of(verb)):
         # A participle modifying a noun is a passive without its auxiliary: "industries backed by
         # X" → "be backed by" (no tense is stated).
         pieces = ["be", *pieces]
@@ -223,7 +224,7 @@ def _clause_tuples(clause: Clause) -> Iterator[_Draft]:
     verb = clause.verb
     if not verb.tag_.startswith(("VB", "MD")) and verb.pos_ not in ("AUX", "ADJ"):
         return  # a noun or adverb the parser made a clause head
-    if clause.lemma == "be" and any(a.token.pos_ == "ADJ" and any(c.dep_ == "xcomp" for c in a.token.children)
+    if clause.lemma == "be" and any(a.token.pos_ == "ADJ" and any(c.dep_ == "xcomp" for c in children_of(a.token))
                                     for a in clause.attrs):
         return  # "was able to control X" is the infinitive's tuple
     # The surface subject: a passive verb's subject is its logical object.
@@ -232,11 +233,11 @@ def _clause_tuples(clause: Clause) -> Iterator[_Draft]:
         return
     if clause.passive:
         # A passive keeps a second object: "was given a contract", "was named chairman".
-        objects = [Arg(c, "dobj") for c in verb.children if c.dep_ in ("dobj", "attr", "oprd")]
+        objects = [Arg(c, "dobj") for c in children_of(verb) if c.dep_ in ("dobj", "attr", "oprd")]
     else:
         objects = list(clause.patients) + list(clause.attrs)
     rel, widened = _relation(verb)
-    preps = [c for c in verb.children if c.dep_ in PREP_DEPS or (c.dep_ == "dative" and c.pos_ == "ADP")]
+    preps = [c for c in children_of(verb) if c.dep_ in PREP_DEPS or (c.dep_ == "dative" and c.pos_ == "ADP")]
     obj_phrases: list[list[Piece]] = []
     obj_kind = "none"
     light_pp = _light_verb_pp(clause, objects)
@@ -259,7 +260,7 @@ def _clause_tuples(clause: Clause) -> Iterator[_Draft]:
     elif clause.complement is not None:
         # A clausal complement is the object; its "that" joins the relation ("indicated that S").
         comp = clause.complement
-        mark = [c for c in comp.children if c.dep_ == "mark" and c.i < comp.i]
+        mark = [c for c in children_of(comp) if c.dep_ == "mark" and c.i < comp.i]
         obj_phrases = [[t for t in _phrase(comp, split=False) if t not in mark]]
         rel = rel + mark[:1]
         obj_kind = "clause"
@@ -296,15 +297,15 @@ def _light_verb_pp(clause: Clause, objects: list[Arg]) -> Token | None:
     if clause.passive or len(objects) != 1 or not clause.patients or clause.lemma not in LIGHT_VERBS:
         return None
     noun = objects[0].token
-    return next((c for c in noun.children if c.dep_ == "prep" and c.i > noun.i
-                 and any(g.dep_ in ("pobj", "pcomp") for g in c.children)), None)
+    return next((c for c in children_of(noun) if c.dep_ == "prep" and c.i > noun.i
+                 and any(g.dep_ in ("pobj", "pcomp") for g in children_of(c))), None)
 
 
 def _complements(clause: Clause, preps: list[Token], rel: list[Piece]) -> list[list[Piece]]:
     """The verb's further arguments, one each: PPs, a recipient, time and manner phrases."""
     verb = clause.verb
     out: list[list[Piece]] = [_pp(p) for p in preps]
-    for c in verb.children:
+    for c in children_of(verb):
         if c.dep_ == "dative" and c.pos_ != "ADP":
             out.append(_phrase(c, split=False))  # "offered *the workers* a raise"
         elif c.dep_ == "npadvmod" or (c.dep_ == "advmod" and c.i > verb.i):
@@ -312,7 +313,7 @@ def _complements(clause: Clause, preps: list[Token], rel: list[Piece]) -> list[l
         elif c.dep_ == "advmod" and c.i < verb.i and c not in rel and c.left_edge.i < c.i \
                 and c.lower_ not in _LINKING_ADVERBS:
             out.append(_phrase(c, split=False))  # "*Several years later* the line was abandoned"
-    if verb.dep_ == "relcl" and any(c.lower_ == "where" and c.dep_ == "advmod" for c in verb.children):
+    if verb.dep_ == "relcl" and any(c.lower_ == "where" and c.dep_ == "advmod" for c in children_of(verb)):
         # "the territory , where they killed X": the relative clause happens in its antecedent.
         subtree = frozenset(t.i for t in verb.subtree)
         for _, arg in clause.preps:
@@ -326,8 +327,8 @@ def _appositions(sent: Span) -> Iterator[_Draft]:
 
     A place in apposition to a place locates it: "Monroe , Conn." → (Monroe; be in; Conn.).
     """
-    for tok in sent:
-        head = tok.head
+    for tok in tokens_of(sent):
+        head = head_of(tok)
         if tok.dep_ != "appos" or head.pos_ not in ("NOUN", "PROPN") or tok.pos_ not in ("NOUN", "PROPN"):
             continue
         a1 = _phrase(head, exclude=frozenset(t.i for t in tok.subtree), appos=False)
@@ -349,7 +350,7 @@ def _titles(sent: Span, lex: Lexicon) -> Iterator[_Draft]:
     for ent in sent.ents:
         if ent.label_ != "PERSON":
             continue
-        title = [t for c in ent.root.lefts if c.i < ent.start and c.dep_ in ("compound", "amod", "nmod") for t in c.subtree]
+        title = [t for c in lefts_of(ent.root) if c.i < ent.start and c.dep_ in ("compound", "amod", "nmod") for t in c.subtree]
         title = [t for t in title if t.i < ent.start and t.pos_ in ("NOUN", "PROPN", "ADJ")
                  and t.lower_.rstrip(".") not in HONORIFICS]
         if not any((t.is_lower and t.pos_ == "NOUN") or t.lower_.rstrip(".") in roles for t in title):
@@ -361,14 +362,14 @@ def _titles(sent: Span, lex: Lexicon) -> Iterator[_Draft]:
 
 def _parentheticals(sent: Span) -> Iterator[_Draft]:
     """A reporting clause inside what it reports: "The buyers , these analysts added , could be X"."""
-    for tok in sent:
+    for tok in tokens_of(sent):
         if tok.dep_ != "parataxis" or tok.lemma_.lower() not in REPORTING_VERBS:
             continue
-        subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+        subj = next((c for c in children_of(tok) if c.dep_ == "nsubj"), None)
         if subj is None:
             continue
         inner = frozenset(t.i for t in tok.subtree)
-        content = _trim([t for t in tok.head.subtree if t.i not in inner])
+        content = _trim([t for t in head_of(tok).subtree if t.i not in inner])
         if content:
             d = _Draft(_relation(tok)[0], [_phrase(subj, split=False), content], "parenthetical-reporting")
             _shape_features(d, tok)
@@ -411,7 +412,7 @@ def _sentence_features(drafts: list[_Draft], sent: Span) -> None:
     per_anchor: dict[int, int] = {}
     for d in drafts:
         per_anchor[anchor(d)] = per_anchor.get(anchor(d), 0) + 1
-    n_verbs = sum(1 for t in sent if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass"))
+    n_verbs = sum(1 for t in tokens_of(sent) if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "auxpass"))
     for d in drafts:
         f = d.feats
         f["log_sent_len"] = math.log(len(sent))
@@ -447,21 +448,24 @@ def _confidence(feats: dict[str, float]) -> float:
 def _drafts(doc_or_span: Doc | Span, lex: Lexicon) -> Iterator[_Draft]:
     """Every tuple of every sentence once, with its features (the tuple rules in order)."""
     sents = doc_or_span.sents if isinstance(doc_or_span, Doc) else [doc_or_span]
+    tree = ParseTree(doc_or_span if isinstance(doc_or_span, Doc) else doc_or_span.doc)
     for sent in sents:
-        found: list[_Draft] = []
-        for clause in clauses(sent, lex):
-            found.extend(_clause_tuples(clause))
-        found.extend(_appositions(sent))
-        found.extend(_titles(sent, lex))
-        found.extend(_parentheticals(sent))
-        seen: set[tuple[str, tuple[str, ...]]] = set()
-        unique = []
-        for d in found:
-            key = (_rel_text(d.rel), tuple(_text(a) for a in d.args))
-            if key not in seen:
-                seen.add(key)
-                unique.append(d)
-        _sentence_features(unique, sent)
+        # The tables are used for one sentence at a time: no block stays open across a yield.
+        with parse_tree(tree):
+            found: list[_Draft] = []
+            for clause in clauses(sent, lex):
+                found.extend(_clause_tuples(clause))
+            found.extend(_appositions(sent))
+            found.extend(_titles(sent, lex))
+            found.extend(_parentheticals(sent))
+            seen: set[tuple[str, tuple[str, ...]]] = set()
+            unique = []
+            for d in found:
+                key = (_rel_text(d.rel), tuple(_text(a) for a in d.args))
+                if key not in seen:
+                    seen.add(key)
+                    unique.append(d)
+            _sentence_features(unique, sent)
         yield from unique
 
 

@@ -86,3 +86,23 @@ def test_staged_files_of_dead_runs_go_those_of_live_runs_stay(tmp_path: Path) ->
     write_outputs(BuildResult(sample_graph()), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".graph.trig.staged-{live}", "graph.html", "graph.trig",
                                                           "graph.ttl"]
+
+
+def test_extraction_stream_spaces_collections_and_restores_the_settings(nlp) -> None:
+    """While the stream runs, objects alive before it are frozen and young collections are
+    spaced out; the caller's settings come back when it ends or is abandoned."""
+    import gc
+
+    from kg.model import Article
+
+    articles = [Article(id=f"a{i}", text=f"The union signed agreement {i} with the studio.") for i in range(3)]
+    before = gc.get_threshold()
+    stream = pipeline.extract_articles(articles)
+    next(stream)
+    assert gc.get_threshold()[0] == 50_000 and gc.get_freeze_count() > 0
+    assert len(list(stream)) == 2
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    stream = pipeline.extract_articles(articles)
+    next(stream)
+    stream.close()  # abandoned midway
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

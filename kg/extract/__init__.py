@@ -30,6 +30,7 @@ from kg.extract.coref import resolve_coreference
 from kg.extract.mentions import MentionTable, span_text
 from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations, token_class
 from kg.extract.relations import against as stance_against
+from kg.extract.tree import children_of, parse_tree, sentences_of, token_at
 from kg.cache import extractor_version
 from kg.lexicon import Lexicon, load_lexicon
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
@@ -48,10 +49,10 @@ def _is_quantity(doc: Doc, head: int, lex: Lexicon) -> bool:
 
     Counted people or organisations ("represents 3,000 artists") stay entities.
     """
-    tok = doc[head]
+    tok = token_at(doc, head)
     if tok.like_num or tok.ent_type_ in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL"):
         return True
-    counted = any(c.dep_ in ("nummod", "quantmod") and c.like_num for c in tok.children)
+    counted = any(c.dep_ in ("nummod", "quantmod") and c.like_num for c in children_of(tok))
     return counted and tok.lemma_.lower() in lex.measure_nouns
 
 
@@ -113,44 +114,45 @@ def _type_by_predicate(c: Candidate, table: MentionTable, s: int, o: int) -> Non
 def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) -> ArticleExtraction:
     """Mentions and relations of one article; ``doc`` must be parsed from text aligned with ``article.text``."""
     lex = lexicon or load_lexicon()
-    table = MentionTable(doc, lex)
-    found: list[tuple[int, Candidate, int, int]] = []
-    for si, sent in enumerate(doc.sents):
-        cands = [c for clause in clauses(sent, lex) for c in clause_relations(clause, lex)]
-        cands += list(nominal_relations(sent, lex))
-        cands += [x for c in cands for x in stance_against(c)]
-        for c in cands:
-            s = table.for_token(c.subject)
-            o = table.for_token(c.object)
-            if s is None or o is None or s == o:
+    with parse_tree(doc):
+        table = MentionTable(doc, lex)
+        found: list[tuple[int, Candidate, int, int]] = []
+        for si, sent in enumerate(sentences_of(doc)):
+            cands = [c for clause in clauses(sent, lex) for c in clause_relations(clause, lex)]
+            cands += list(nominal_relations(sent, lex))
+            cands += [x for c in cands for x in stance_against(c)]
+            for c in cands:
+                s = table.for_token(c.subject)
+                o = table.for_token(c.object)
+                if s is None or o is None or s == o:
+                    continue
+                # Measure phrases are amounts ("supports 2.3 million jobs", "25 percent of the
+                # money"), not entities — as objects or subjects.
+                if any(table.spans[x].kind == "nominal" and _is_quantity(doc, table.spans[x].head, lex) for x in (s, o)):
+                    continue
+                found.append((si, c, s, o))
+        found += list(_through_groups(found, lex))
+        table.link_repeated_names()  # names first met while extracting ("its chatbot, Scribe ... Scribe")
+        resolve_coreference(table)
+        # Selectional restrictions and domain/range typing look at what the arguments refer to.
+        checked = []
+        for si, c, s, o in found:
+            root_o = table.spans[_root(table, o)]
+            # What a clause says is only worth a fact about a named or known thing ("argued that the
+            # deal falls under fair use" → fair use; not "... trained on publicly available data").
+            if c.rule == "clause-content" and root_o.kind != "name" and root_o.type_rule in ("default", "compound-term"):
                 continue
-            # Measure phrases are amounts ("supports 2.3 million jobs", "25 percent of the
-            # money"), not entities — as objects or subjects.
-            if any(table.spans[x].kind == "nominal" and _is_quantity(doc, table.spans[x].head, lex) for x in (s, o)):
+            # "the member of the House is a member of the House": a role noun with no antecedent says nothing.
+            if c.rule == "noun-frame-self" and table.spans[_root(table, s)].kind != "name":
                 continue
-            found.append((si, c, s, o))
-    found += list(_through_groups(found, lex))
-    table.link_repeated_names()  # names first met while extracting ("its chatbot, Scribe ... Scribe")
-    resolve_coreference(table)
-    # Selectional restrictions and domain/range typing look at what the arguments refer to.
-    checked = []
-    for si, c, s, o in found:
-        root_o = table.spans[_root(table, o)]
-        # What a clause says is only worth a fact about a named or known thing ("argued that the
-        # deal falls under fair use" → fair use; not "... trained on publicly available data").
-        if c.rule == "clause-content" and root_o.kind != "name" and root_o.type_rule in ("default", "compound-term"):
-            continue
-        # "the member of the House is a member of the House": a role noun with no antecedent says nothing.
-        if c.rule == "noun-frame-self" and table.spans[_root(table, s)].kind != "name":
-            continue
-        if c.rule == "possessive-work":
-            c = _possessed_work(c, table, _root(table, s), _root(table, o))
-            if c.predicate == "knownFor":
-                s, o = o, s
-        c = _check_selection(c, table, _root(table, s), _root(table, o), lex)
-        _type_by_predicate(c, table, _root(table, s), _root(table, o))
-        checked.append((si, c, s, o))
-    return _assemble(doc, article, table, checked)
+            if c.rule == "possessive-work":
+                c = _possessed_work(c, table, _root(table, s), _root(table, o))
+                if c.predicate == "knownFor":
+                    s, o = o, s
+            c = _check_selection(c, table, _root(table, s), _root(table, o), lex)
+            _type_by_predicate(c, table, _root(table, s), _root(table, o))
+            checked.append((si, c, s, o))
+        return _assemble(doc, article, table, checked)
 
 
 def _effective_kind(table: MentionTable, idx: int) -> str:
@@ -171,7 +173,7 @@ def _root(table: MentionTable, idx: int) -> int:
 
 def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple[int, Candidate, int, int]]) -> ArticleExtraction:
     text = article.text
-    sentences = tuple(_sentence(k, text, s.start_char, s.end_char) for k, s in enumerate(doc.sents))
+    sentences = tuple(_sentence(k, text, s.start_char, s.end_char) for k, s in enumerate(sentences_of(doc)))
     # Keep names, and nominals/pronouns that take part in a relation (with their antecedents).
     keep: set[int] = {idx for idx, m in table.live() if m.kind == "name"}
     relations_raw = []
@@ -199,8 +201,8 @@ def _assemble(doc: Doc, article: Article, table: MentionTable, found: list[tuple
     mentions = []
     for old in order:
         m = table.spans[old]
-        start_char = doc[m.start].idx
-        end_char = doc[m.end - 1].idx + len(doc[m.end - 1].text)
+        start_char = token_at(doc, m.start).idx
+        end_char = token_at(doc, m.end - 1).idx + len(token_at(doc, m.end - 1).text)
         ant = m.antecedent
         while ant is not None and ant not in new_index:
             ant = table.spans[ant].antecedent
@@ -242,8 +244,8 @@ def _core_alias(doc: Doc, text: str, m) -> tuple[str, ...]:
     """A description's core without its trailing complements: "faces of famous streamers" → "faces"."""
     if m.kind != "nominal" or m.head >= m.end - 1 or m.head < m.start:
         return ()
-    head = doc[m.head]
-    core = span_text(text, doc[m.start].idx, head.idx + len(head.text))
+    head = token_at(doc, m.head)
+    core = span_text(text, token_at(doc, m.start).idx, head.idx + len(head.text))
     return (core,) if core and len(core.split()) >= 2 else ()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.tree import children_of, head_of, lefts_of, sentences_of, token_at, tokens_of
 from kg.lexicon import Lexicon
 
 __all__ = [
@@ -83,7 +84,7 @@ def conjuncts(tok: Token) -> list[Token]:
     stack = [tok]
     while stack:
         t = stack.pop()
-        for c in t.children:
+        for c in children_of(t):
             if c.dep_ == "conj" and (c.pos_ in NOMINAL_POS or c.pos_ == tok.pos_):
                 out.append(c)
                 stack.append(c)
@@ -97,28 +98,28 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
       (they are what the sentence is about) → ([A, B], False);
     * "420 professionals including A and B": the members are a subset, both are kept → ([A, B], True).
     """
-    for c in tok.children:
+    for c in children_of(tok):
         if c.dep_ != "prep":
             continue
         word = c.lower_
-        is_such_as = word == "as" and any(x.lower_ == "such" for x in c.lefts)
+        is_such_as = word == "as" and any(x.lower_ == "such" for x in lefts_of(c))
         if word in ("like", "including") or is_such_as:
-            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            pobj = next((g for g in children_of(c) if g.dep_ == "pobj"), None)
             if pobj is not None:
                 return conjuncts(pobj), word == "including"
     # "four performers: A, B and C" — names listed after a colon (the parser may hang them anywhere).
     doc = tok.doc
     end = max(t.i for t in tok.subtree) if tok.pos_ == "NOUN" else tok.i
-    if tok.pos_ == "NOUN" and end + 2 < len(doc) and doc[end + 1].text == ":" and doc[end + 2].pos_ == "PROPN":
-        name = doc[end + 2]
-        while name.dep_ in ("compound", "flat") and name.head.i != name.i and name.head.pos_ == "PROPN":
-            name = name.head
+    if tok.pos_ == "NOUN" and end + 2 < len(doc) and token_at(doc, end + 1).text == ":" and token_at(doc, end + 2).pos_ == "PROPN":
+        name = token_at(doc, end + 2)
+        while name.dep_ in ("compound", "flat") and head_of(name).i != name.i and head_of(name).pos_ == "PROPN":
+            name = head_of(name)
         return conjuncts(name), True
-    for c in tok.children:  # "such companies as A and B" parses "such" as amod with "as" under it
+    for c in children_of(tok):  # "such companies as A and B" parses "such" as amod with "as" under it
         if c.lower_ == "such":
-            for g in c.children:
+            for g in children_of(c):
                 if g.lower_ == "as":
-                    pobj = next((x for x in g.children if x.dep_ == "pobj"), None)
+                    pobj = next((x for x in children_of(g) if x.dep_ == "pobj"), None)
                     if pobj is not None:
                         return conjuncts(pobj), False
     return [], True
@@ -154,16 +155,16 @@ def group_end(tok: Token) -> int | None:
     """
     if tok.pos_ != "NOUN" or tok.tag_ != "NNS":
         return None
-    if not any(c.dep_ in ("nummod", "quantmod") or c.like_num for c in tok.children):
+    if not any(c.dep_ in ("nummod", "quantmod") or c.like_num for c in children_of(tok)):
         return None
     doc, i, seen_cc = tok.doc, tok.i + 1, False
     end = None
     while i + 1 < len(doc):
-        sep, nxt = doc[i], doc[i + 1]
+        sep, nxt = token_at(doc, i), token_at(doc, i + 1)
         if sep.text == "," and nxt.tag_ == "NNS":
             i += 2
             end = i
-        elif sep.text == "," and nxt.lower_ in ("and", "or") and i + 2 < len(doc) and doc[i + 2].tag_ == "NNS":
+        elif sep.text == "," and nxt.lower_ in ("and", "or") and i + 2 < len(doc) and token_at(doc, i + 2).tag_ == "NNS":
             i += 3
             end, seen_cc = i, True
         elif sep.lower_ in ("and", "or") and nxt.tag_ == "NNS":
@@ -183,17 +184,17 @@ def counted_group(tok: Token) -> bool:
 
 def is_passive(verb: Token) -> bool:
     """Passive voice: a passive subject or auxiliary, or a bare past participle modifying a noun."""
-    if any(c.dep_ in ("nsubjpass", "auxpass", "csubjpass") for c in verb.children):
+    if any(c.dep_ in ("nsubjpass", "auxpass", "csubjpass") for c in children_of(verb)):
         return True
     if verb.tag_ in ("VBN", "VBD") and verb.dep_ in ("acl", "advcl", "amod") and not any(
-        c.dep_ in ("aux", "nsubj") for c in verb.children
+        c.dep_ in ("aux", "nsubj") for c in children_of(verb)
     ):
         return True
     # "sponsored by A and co-sponsored by B": a participle conjoined to a passive one, with a
     # by-agent of its own, is passive too.
-    if verb.tag_ == "VBN" and verb.dep_ == "conj" and verb.head.i != verb.i and is_passive(verb.head) and any(
-        c.dep_ == "agent" for c in verb.children
-    ) and not any(c.dep_ in ("aux", "nsubj") for c in verb.children):
+    if verb.tag_ == "VBN" and verb.dep_ == "conj" and head_of(verb).i != verb.i and is_passive(head_of(verb)) and any(
+        c.dep_ == "agent" for c in children_of(verb)
+    ) and not any(c.dep_ in ("aux", "nsubj") for c in children_of(verb)):
         return True
     return False
 
@@ -204,12 +205,12 @@ def _relative_antecedent(verb: Token) -> list[Token]:
     A relative clause on a predicate noun describes the copula's subject: "X is a company that
     makes Y", "X was the first ship to enter Z" (clefts and "there are ..." keep the noun).
     """
-    head = verb.head
+    head = head_of(verb)
     pred = head
-    while pred.dep_ == "conj" and pred.head.pos_ in NOMINAL_POS:
-        pred = pred.head
-    if pred.dep_ == "attr" and pred.head.lemma_.lower() in COPULAS:
-        subj = [c for c in pred.head.children if c.dep_ == "nsubj" and c.lower_ not in _CLEFT_SUBJECTS]
+    while pred.dep_ == "conj" and head_of(pred).pos_ in NOMINAL_POS:
+        pred = head_of(pred)
+    if pred.dep_ == "attr" and head_of(pred).lemma_.lower() in COPULAS:
+        subj = [c for c in children_of(head_of(pred)) if c.dep_ == "nsubj" and c.lower_ not in _CLEFT_SUBJECTS]
         if subj:
             return conjuncts(subj[0])
     members, keep = list_members(head)
@@ -226,17 +227,17 @@ def _subject_control() -> frozenset[str]:
 def _finite_conjunct_of_infinitive(verb: Token) -> bool:
     """ "urges X to adopt Y and calls on Z": a finite verb cannot conjoin an infinitive, so a
     conjunct the parser hung on one really conjoins the infinitive's main verb."""
-    head = verb.head
+    head = head_of(verb)
     return verb.dep_ == "conj" and verb.tag_ in ("VBZ", "VBD", "VBP") and head.dep_ == "xcomp" and head.tag_ == "VB"
 
 
 def _pp_controller(verb: Token) -> tuple[list[Arg], str] | None:
     """After "call on X", "wait for X" the prepositional object controls the infinitive that
     follows it directly: "called on the government to act" (the government acts)."""
-    head, first = verb.head, verb.left_edge.i
-    for p in head.children:
+    head, first = head_of(verb), verb.left_edge.i
+    for p in children_of(head):
         if p.dep_ == "prep" and p.i < first and (head.lemma_.lower(), p.lower_) in _PP_CONTROL:
-            pobj = next((g for g in p.children if g.dep_ == "pobj" and g.right_edge.i + 1 == first), None)
+            pobj = next((g for g in children_of(p) if g.dep_ == "pobj" and g.right_edge.i + 1 == first), None)
             if pobj is not None:
                 return _expand(pobj, "control"), "object-control"
     return None
@@ -250,13 +251,13 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
     * subject control: "wants to sign", "joined ..., warning that ..." (participle adverbials);
     * a participle modifying a noun: "agreements requiring consent" (agreements require).
     """
-    head = verb.head
+    head = head_of(verb)
     if head.i == verb.i:
         return None
     dep = verb.dep_
     if _finite_conjunct_of_infinitive(verb) and not is_passive(verb):
         # The parser's conjunct belongs to the main verb and shares its subject.
-        agents = agents_of(head.head)
+        agents = agents_of(head_of(head))
         return (agents, "conj") if agents else None
     if dep == "conj" and head.pos_ in ("VERB", "AUX"):
         if is_passive(head) and not is_passive(verb):
@@ -266,33 +267,33 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         if is_passive(head) and is_passive(verb):
             return None  # handled by patients_of (shared passive subject)
         return (agents, "conj") if agents else None
-    if dep == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head.head.pos_ in ("VERB", "AUX"):
+    if dep == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head_of(head).pos_ in ("VERB", "AUX"):
         # An adjective's infinitive takes the copula's subject: "X was able to reinforce Y".
-        cop = head.head
+        cop = head_of(head)
         agents = [Arg(t, "control") for t in _logical_patients_raw(cop)] if is_passive(cop) else agents_of(cop)
         return (agents, "subject-control") if agents else None
     if dep == "xcomp":
         pp = _pp_controller(verb)
         if pp is not None:
             return pp
-        objs = [c for c in head.children if c.dep_ in ("dobj", "dative")]
+        objs = [c for c in children_of(head) if c.dep_ in ("dobj", "dative")]
         # "used books to train X" is a purpose infinitive: the subject trains (lexicon control.tsv).
         if objs and head.lemma_.lower() not in _subject_control():
             return [a for o in objs for a in _expand(o, "control")], "object-control"
         agents = agents_of(head) if not is_passive(head) else [Arg(t, "control") for t in _logical_patients_raw(head)]
         return (agents, "subject-control") if agents else None
-    if dep == "advcl" and verb.tag_ in ("VBG", "VBN") and not any(c.dep_ == "mark" for c in verb.children):
+    if dep == "advcl" and verb.tag_ in ("VBG", "VBN") and not any(c.dep_ == "mark" for c in children_of(verb)):
         if is_passive(head):
             pats = [Arg(t, "participle") for t in _logical_patients_raw(head)]
             return (pats, "participle") if pats else None
         agents = agents_of(head)
         return (agents, "participle") if agents else None
-    if dep == "advcl" and verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children) \
-            and not any(c.dep_ == "mark" and c.lower_ not in ("in", "as") for c in verb.children) and head.pos_ in ("VERB", "AUX"):
+    if dep == "advcl" and verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in children_of(verb)) \
+            and not any(c.dep_ == "mark" and c.lower_ not in ("in", "as") for c in children_of(verb)) and head.pos_ in ("VERB", "AUX"):
         # A purpose infinitive shares the subject of its verb: "enrolled at X to study Y" (X studies Y);
         # after "call on X", "wait for X" that object controls: "called on the government to act";
         # after "from X" the "to" is a preposition the parser misread: "ranging from X to voice Y".
-        if any(p.dep_ == "prep" and p.lower_ == "from" for p in head.children):
+        if any(p.dep_ == "prep" and p.lower_ == "from" for p in children_of(head)):
             return None
         pp = _pp_controller(verb)
         if pp is not None:
@@ -303,12 +304,12 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         return _expand(head, "participle-acl"), "participle-acl"
     if dep == "relcl":
         return [Arg(t, "relcl") for t in _relative_antecedent(verb)], "relcl"
-    if dep == "pcomp" and head.dep_ == "prep" and verb.tag_ in ("VBG", "VBN") and head.head.pos_ in ("VERB", "AUX"):
+    if dep == "pcomp" and head.dep_ == "prep" and verb.tag_ in ("VBG", "VBN") and head_of(head).pos_ in ("VERB", "AUX"):
         # A gerund under a preposition of a verb takes that verb's subject: "before being appointed",
         # "was praised for signing"; after these prepositions an object controls: "barred X from
         # using", "accused X of building". A passive's "by V-ing" has the implicit agent as subject.
-        main = head.head
-        objs = [c for c in main.children if c.dep_ in ("dobj", "dative")]
+        main = head_of(head)
+        objs = [c for c in children_of(main) if c.dep_ in ("dobj", "dative")]
         if objs and head.lower_ in _OBJECT_CONTROL_PREPS:
             return [a for o in objs for a in _expand(o, "control")], "object-control"
         if is_passive(main) and head.lower_ == "by":
@@ -322,9 +323,9 @@ def agents_of(verb: Token) -> list[Arg]:
     """Logical subjects of a verb: the active subject or the passive by-agent (with conjuncts)."""
     out: list[Arg] = []
     passive = is_passive(verb)
-    for c in verb.children:
+    for c in children_of(verb):
         if passive and c.dep_ == "agent":
-            for g in c.children:
+            for g in children_of(c):
                 if g.dep_ == "pobj":
                     out.extend(_expand(g, "agent"))
         elif not passive and c.dep_ in ("nsubj", "csubj"):
@@ -334,13 +335,13 @@ def agents_of(verb: Token) -> list[Arg]:
                 out.extend(_expand(c, "nsubj"))  # (a plural inside a counted group is not a subject of its own)
     if not out and passive:
         # "represented in negotiations by X": a by-phrase the parser hung on the verb's own PP.
-        for c in verb.children:
+        for c in children_of(verb):
             if c.dep_ == "prep":
-                for g in c.children:
+                for g in children_of(c):
                     if g.dep_ == "pobj":
-                        for by in g.children:
+                        for by in children_of(g):
                             if by.dep_ == "prep" and by.lower_ == "by":
-                                out.extend(a for p in by.children if p.dep_ == "pobj" for a in _expand(p, "agent"))
+                                out.extend(a for p in children_of(by) if p.dep_ == "pobj" for a in _expand(p, "agent"))
     if not out and not passive:
         ctrl = _controller(verb)
         if ctrl:
@@ -351,7 +352,7 @@ def agents_of(verb: Token) -> list[Arg]:
 def _logical_patients_raw(verb: Token) -> list[Token]:
     """Tokens of the logical object of a passive verb (passive subject or modified noun)."""
     out: list[Token] = []
-    for c in verb.children:
+    for c in children_of(verb):
         if c.dep_ in ("nsubjpass", "csubjpass"):
             if c.lower_ in ("who", "which", "that") and verb.dep_ == "relcl":
                 out.extend(_relative_antecedent(verb))
@@ -359,16 +360,16 @@ def _logical_patients_raw(verb: Token) -> list[Token]:
                 out.extend(a.token for a in _expand(c, "nsubjpass"))
     if not out:
         if verb.dep_ in ("acl", "amod") and verb.tag_ in ("VBN", "VBD"):
-            out.extend(a.token for a in _expand(verb.head, "acl"))
+            out.extend(a.token for a in _expand(head_of(verb), "acl"))
         elif verb.dep_ == "relcl":
             out.extend(_relative_antecedent(verb))
-        elif verb.dep_ == "conj" and is_passive(verb.head):
-            out.extend(_logical_patients_raw(verb.head))
-        elif verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        elif verb.dep_ == "conj" and is_passive(head_of(verb)):
+            out.extend(_logical_patients_raw(head_of(verb)))
+        elif verb.dep_ == "conj" and head_of(verb).pos_ in ("VERB", "AUX"):
             # "The film stars X and is produced by Y": the active verb's subject is the patient.
-            out.extend(a.token for a in agents_of(verb.head))
+            out.extend(a.token for a in agents_of(head_of(verb)))
         elif verb.dep_ == "advcl" and verb.tag_ == "VBN":
-            head = verb.head
+            head = head_of(verb)
             out.extend(a.token for a in agents_of(head)) if not is_passive(head) else out.extend(
                 _logical_patients_raw(head)
             )
@@ -380,7 +381,7 @@ def patients_of(verb: Token) -> list[Arg]:
     if is_passive(verb):
         return [Arg(t, "passive-subject") for t in _logical_patients_raw(verb)]
     out: list[Arg] = []
-    for c in verb.children:
+    for c in children_of(verb):
         if c.dep_ in ("dobj", "obj") and verb.dep_ == "relcl" and c.lower_ in ("which", "that", "whom", "who"):
             # A relative pronoun object stands for the antecedent: "the match, which Keibler lost".
             out.extend(Arg(t, "relcl-object") for t in _relative_antecedent(verb))
@@ -388,13 +389,13 @@ def patients_of(verb: Token) -> list[Arg]:
             out.extend(_expand(c, "dobj"))
     if not out:
         # A gerund clause is the object: "suggested easing the rules", "banned using clones".
-        for c in verb.children:
-            if c.dep_ in ("xcomp", "ccomp") and c.tag_ == "VBG" and not any(g.dep_.startswith("nsubj") for g in c.children):
+        for c in children_of(verb):
+            if c.dep_ in ("xcomp", "ccomp") and c.tag_ == "VBG" and not any(g.dep_.startswith("nsubj") for g in children_of(c)):
                 out.append(Arg(c, "gerund"))
-    if not out and verb.dep_ == "relcl" and not any(c.dep_ in ("nsubj",) and c.lower_ in ("who", "which", "that") for c in verb.children):
+    if not out and verb.dep_ == "relcl" and not any(c.dep_ in ("nsubj",) and c.lower_ in ("who", "which", "that") for c in children_of(verb)):
         # "the movement it represents": the antecedent is the relative clause's object
         # (not in "X, whose president spoke": there the gap is in the subject).
-        subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+        subjects = [c for c in children_of(verb) if c.dep_ == "nsubj"]
         if subjects and not any(t.lower_ == "whose" for c in subjects for t in c.subtree):
             out.extend(Arg(t, "relcl-object") for t in _relative_antecedent(verb))
     return out
@@ -407,15 +408,15 @@ def preps_of(verb: Token) -> list[tuple[str, Arg]]:
     used" ≈ "AI is used in Hollywood".
     """
     out: list[tuple[str, Arg]] = []
-    if verb.dep_ == "relcl" and any(c.lower_ == "where" and c.dep_ == "advmod" for c in verb.children):
+    if verb.dep_ == "relcl" and any(c.lower_ == "where" and c.dep_ == "advmod" for c in children_of(verb)):
         out.extend(("in", Arg(t, "relcl-where")) for t in _relative_antecedent(verb))
-    for c in verb.children:
+    for c in children_of(verb):
         if c.dep_ == "prep" or (c.dep_ == "agent" and not is_passive(verb)):
-            for g in c.children:
+            for g in children_of(c):
                 if g.dep_ in ("pobj", "pcomp"):
                     out.extend((c.lower_, a) for a in _expand(g, "prep"))
         elif c.dep_ == "dative" and c.pos_ == "ADP":
-            for g in c.children:
+            for g in children_of(c):
                 if g.dep_ == "pobj":
                     out.extend((c.lower_, a) for a in _expand(g, "prep"))
     return out
@@ -424,15 +425,15 @@ def preps_of(verb: Token) -> list[tuple[str, Arg]]:
 def nested_preps_of(verb: Token) -> list[tuple[str, Arg]]:
     """Prepositions the parser attached one level too low: "worries along with many *about* X"."""
     out: list[tuple[str, Arg]] = []
-    for c in verb.children:
+    for c in children_of(verb):
         if c.dep_ != "prep":
             continue
         for g in c.subtree:
             # only through a PP whose object carries no content of its own ("along with many")
-            if g.dep_ == "prep" and g.i != c.i and g.head.dep_ == "pobj" and (
-                g.head.pos_ in ("PRON", "ADJ", "NUM", "DET") or g.head.lemma_.lower() in _QUANTIFIERS
+            if g.dep_ == "prep" and g.i != c.i and head_of(g).dep_ == "pobj" and (
+                head_of(g).pos_ in ("PRON", "ADJ", "NUM", "DET") or head_of(g).lemma_.lower() in _QUANTIFIERS
             ):
-                for obj in g.children:
+                for obj in children_of(g):
                     if obj.dep_ in ("pobj", "pcomp"):
                         out.extend((g.lower_, a) for a in _expand(obj, "nested-prep"))
     return out
@@ -445,12 +446,12 @@ _REPORTING = frozenset("say tell announce state confirm add pledge promise vow i
 def _describes_content(t: Token) -> bool:
     """ "would" that is not hypothetical: reported intent ("said it would ban X") or what a
     proposal says ("the bill would require Y")."""
-    if t.dep_ == "ccomp" and t.head.lemma_.lower() in _REPORTING:
+    if t.dep_ == "ccomp" and head_of(t).lemma_.lower() in _REPORTING:
         return True
     from kg.lexicon import load_lexicon
 
     heads = load_lexicon().head_types
-    for c in t.children:
+    for c in children_of(t):
         if c.dep_ in ("nsubj", "nsubjpass"):
             cls = heads.get(c.lemma_.lower())
             if cls in ("Document", "Agreement", "Letter", "LegalConcept"):
@@ -461,7 +462,7 @@ def _describes_content(t: Token) -> bool:
 def _own_markers(t: Token, m: dict[str, dict[str, str]]) -> tuple[bool, str | None]:
     """Negation and modality marked on one verb: (negated, modality or None)."""
     negated, modality = False, None
-    for c in t.children:
+    for c in children_of(t):
         word, lemma = c.lower_, c.lemma_.lower()
         if c.dep_ == "neg" or (c.dep_ == "advmod" and word in m["negation"]):
             negated = True
@@ -473,7 +474,7 @@ def _own_markers(t: Token, m: dict[str, dict[str, str]]) -> tuple[bool, str | No
             modality = m["hedge"][word] if modality is None else modality
         elif c.dep_ == "mark" and word in m["condition"]:
             modality = "hypothetical"
-        elif c.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in ("if", "unless") for g in c.children):
+        elif c.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in ("if", "unless") for g in children_of(c)):
             modality = "hypothetical"  # "If X happens, Y will sign": the main clause is conditional
     return negated, modality
 
@@ -483,7 +484,8 @@ def _question_tokens(doc: Doc) -> frozenset[int]:
     computed once per document."""
     got = doc.user_data.get(_QUESTION_KEY)
     if got is None:
-        got = frozenset(i for s in doc.sents if s.text.rstrip().rstrip("\"'”’)").endswith("?")
+        text = doc.text
+        got = frozenset(i for s in sentences_of(doc) if text[s.start_char:s.end_char].rstrip().rstrip("\"'”’)").endswith("?")
                         for i in range(s.start, s.end))
         doc.user_data[_QUESTION_KEY] = got
     return got
@@ -519,9 +521,9 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
         weaken("question")
     negated, own = _own_markers(verb, m)
     # "None of its members used AI", "No studio signed": a negative subject negates the clause.
-    for c in verb.children:
+    for c in children_of(verb):
         if c.dep_ in ("nsubj", "nsubjpass") and (c.lower_ in m["negation"] or any(
-                g.dep_ == "det" and g.lower_ == "no" for g in c.children)):
+                g.dep_ == "det" and g.lower_ == "no" for g in children_of(c))):
             negated = True
     if negated:
         polarity = "negative"
@@ -529,38 +531,38 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
         weaken(own)
     t = verb
     for _ in range(8):
-        head = t.head
+        head = head_of(t)
         if head.i == t.i or t.dep_ in ("relcl", "acl", "amod", "appos"):
             break
         if _finite_conjunct_of_infinitive(t):
-            head = head.head  # "urges X to adopt Y and calls on Z": "calls" conjoins "urges"
+            head = head_of(head)  # "urges X to adopt Y and calls on Z": "calls" conjoins "urges"
         if t.dep_ == "pcomp" and head.pos_ == "ADP":
             if head.lower_ in m["negative-prep"]:
                 polarity = "negative"
-            if head.lower_ == "from" and head.head.lemma_.lower() in m["prohibition"]:
+            if head.lower_ == "from" and head_of(head).lemma_.lower() in m["prohibition"]:
                 weaken("prohibited")
-            if t.tag_ == "VBG" and m["nonfactive"].get(head.head.lemma_.lower()) == "reported":
+            if t.tag_ == "VBG" and m["nonfactive"].get(head_of(head).lemma_.lower()) == "reported":
                 weaken("reported")  # "accused X of building Y": an allegation
-            t = head.head
+            t = head_of(head)
             continue
-        if t.dep_ == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head.head.pos_ in ("VERB", "AUX"):
+        if t.dep_ == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head_of(head).pos_ in ("VERB", "AUX"):
             # "was able / likely / unable to sign": an adjective's complement is not asserted.
             adj = head.lemma_.lower()
             a_neg, _ = _own_markers(head, m)
-            c_neg, c_mod = _own_markers(head.head, m)
+            c_neg, c_mod = _own_markers(head_of(head), m)
             if a_neg or c_neg or adj in m["negation"] or m["nonfactive"].get(adj) == "negative":
                 polarity = "negative"
             weaken("hypothetical")
             if c_mod:
                 weaken(c_mod)
-            t = head.head
+            t = head_of(head)
             continue
         if head.pos_ not in ("VERB", "AUX"):
             break
         h_neg, h_mod = _own_markers(head, m)
         lemma = head.lemma_.lower()
         if t.dep_ == "conj":
-            shares = not any(c.dep_ in ("aux", "nsubj", "nsubjpass", "neg") for c in t.children)
+            shares = not any(c.dep_ in ("aux", "nsubj", "nsubjpass", "neg") for c in children_of(t))
             if shares:
                 polarity = "negative" if h_neg else polarity
                 if h_mod:
@@ -582,14 +584,14 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
         elif t.dep_ == "advcl":
             if h_mod:
                 weaken(h_mod)
-            if t.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children) \
+            if t.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in children_of(t)) \
                     and lemma not in _subject_control():
                 # A purpose ("sued to stop the release", "called on X to require Y") is a goal,
                 # not a fact; what a thing was used or bought for did happen ("used X to train Y").
                 weaken("hypothetical")
             # "did not violate the law when it used X": a temporal or causal clause is presupposed,
             # true whatever the negation says; a purpose ("did not sign to protect X") is not.
-            if h_neg and not any(c.dep_ in ("mark", "advmod") and c.lower_ in _PRESUPPOSED for c in t.children):
+            if h_neg and not any(c.dep_ in ("mark", "advmod") and c.lower_ in _PRESUPPOSED for c in children_of(t)):
                 weaken("hypothetical")
         else:
             break
@@ -598,7 +600,7 @@ def modality_of(verb: Token, lex: Lexicon) -> tuple[str, str]:
 
 
 def _particle(verb: Token) -> str | None:
-    for c in verb.children:
+    for c in children_of(verb):
         if c.dep_ == "prt":
             return c.lower_
     return None
@@ -606,7 +608,7 @@ def _particle(verb: Token) -> str | None:
 
 def is_adverbial_verb_modifier(tok: Token) -> bool:
     """A past verb form tagged as an adjective that has an adverb of its own ("ultimately secured")."""
-    return tok.dep_ == "amod" and tok.tag_ in ("VBD", "VBN") and any(c.dep_ == "advmod" for c in tok.children)
+    return tok.dep_ == "amod" and tok.tag_ in ("VBD", "VBN") and any(c.dep_ == "advmod" for c in children_of(tok))
 
 
 def _verb_misparsed_as_modifier(tok: Token, lex: Lexicon) -> Clause | None:
@@ -619,17 +621,17 @@ def _verb_misparsed_as_modifier(tok: Token, lex: Lexicon) -> Clause | None:
     """
     if tok.dep_ != "amod" or tok.tag_ not in ("VBD", "VBN") or not lex.has_frames("VERB", tok.lemma_.lower()):
         return None
-    noun = tok.head
+    noun = head_of(tok)
     if not is_adverbial_verb_modifier(tok):
         return None
     if noun.dep_ == "appos":
-        subject = noun.head
+        subject = head_of(noun)
     else:
-        names = [c for c in noun.lefts if c.dep_ in ("nmod", "compound", "poss") and c.pos_ == "PROPN" and c.i < tok.i]
+        names = [c for c in lefts_of(noun) if c.dep_ in ("nmod", "compound", "poss") and c.pos_ == "PROPN" and c.i < tok.i]
         if not names:
             return None
         subject = names[-1]
-    anchor = noun.head if noun.dep_ == "appos" else noun
+    anchor = head_of(noun) if noun.dep_ == "appos" else noun
     polarity, modality = modality_of(anchor, lex) if anchor.pos_ in ("VERB", "AUX") else ("positive", "asserted")
     return Clause(
         verb=tok, lemma=tok.lemma_.lower(), particle=None, passive=False,
@@ -640,11 +642,11 @@ def _verb_misparsed_as_modifier(tok: Token, lex: Lexicon) -> Clause | None:
 
 def clauses(sent: Span, lex: Lexicon) -> Iterator[Clause]:
     """Every verbal or copular predicate of the sentence as a :class:`Clause`."""
-    for tok in sent:
+    for tok in tokens_of(sent):
         is_verb = tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj", "ccomp", "relcl", "advcl", "xcomp"))
         # A participle tagged as an adjective is still a passive verb when it has a passive subject or
         # auxiliary: "Staff were only informed of the decision".
-        is_verb = is_verb or (tok.pos_ == "ADJ" and any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children))
+        is_verb = is_verb or (tok.pos_ == "ADJ" and any(c.dep_ in ("nsubjpass", "auxpass") for c in children_of(tok)))
         if not is_verb:
             continue
         lemma = tok.lemma_.lower()
@@ -658,9 +660,9 @@ def clauses(sent: Span, lex: Lexicon) -> Iterator[Clause]:
         agents = agents_of(tok)
         patients = patients_of(tok)
         preps = preps_of(tok)
-        attrs = [a for c in tok.children if c.dep_ in ("attr", "acomp", "oprd") for a in _expand(c, c.dep_)]
-        complement = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-        xcomp = next((c for c in tok.children if c.dep_ == "xcomp"), None)
+        attrs = [a for c in children_of(tok) if c.dep_ in ("attr", "acomp", "oprd") for a in _expand(c, c.dep_)]
+        complement = next((c for c in children_of(tok) if c.dep_ == "ccomp"), None)
+        xcomp = next((c for c in children_of(tok) if c.dep_ == "xcomp"), None)
         if not (agents or patients or preps or attrs):
             continue
         polarity, modality = modality_of(tok, lex)

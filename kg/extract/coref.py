@@ -18,9 +18,12 @@ Names are linked by :class:`~kg.extract.mentions.MentionTable` (surnames, acrony
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from spacy.tokens import Doc
 
 from kg.extract.mentions import W_ROLE, MentionSpan, MentionTable
+from kg.extract.tree import children_of, sentences_of, token_at
 from kg.ontology import is_a
 
 __all__ = ["resolve_coreference"]
@@ -31,21 +34,22 @@ PLURAL = frozenset("they them their theirs themselves".split())
 PERSON_WINDOW = 2
 W_PRONOUN = 1.2
 DEFINITE_WINDOW = 5
+_LOOK_BACK = max(PERSON_WINDOW, DEFINITE_WINDOW, 1)  # sentences ("it", "they": 1)
 # Descriptions this general ("the people", "the organisation", "the issue") are not anaphors by class.
 GENERAL_CLASSES = frozenset({"Entity", "Agent", "Person", "Organization", "Concept", "Document", "CreativeWork", "Event", "Place"})
 
 
 def _plural(doc: Doc, m: MentionSpan) -> bool:
     """A plural description ("the actors"); a name is singular even when it looks plural ("Acme Studios")."""
-    head = doc[m.head]
+    head = token_at(doc, m.head)
     if m.kind == "name":
         return False
-    return head.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in head.children)
+    return head.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in children_of(head))
 
 
 def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None:
     """The non-person subject of the clause a possessive pronoun sits in, if it comes before it."""
-    t = doc[m.head]
+    t = token_at(doc, m.head)
     for _ in range(6):
         t = t.head
         if t.pos_ in ("VERB", "AUX"):
@@ -54,7 +58,7 @@ def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None
         return None
     from kg.extract.clauses import agents_of
 
-    subjects = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")] or [a.token for a in agents_of(t)]
+    subjects = [c for c in children_of(t) if c.dep_ in ("nsubj", "nsubjpass")] or [a.token for a in agents_of(t)]
     for c in subjects:
         if c.i < m.start:
             idx = table.for_token(c)
@@ -73,7 +77,7 @@ def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None
 
 def _governing_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None:
     """The singular non-person subject of a clause above the pronoun's own clause, if it comes first."""
-    t = doc[m.head]
+    t = token_at(doc, m.head)
     own = t.head
     for _ in range(8):
         if t.head.i == t.i:
@@ -81,7 +85,7 @@ def _governing_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | N
         t = t.head
         if t.pos_ not in ("VERB", "AUX") or t.i == own.i:
             continue
-        for c in t.children:
+        for c in children_of(t):
             if c.dep_ in ("nsubj", "nsubjpass") and c.i < m.start and c.pos_ != "PRON":
                 idx = table.for_token(c)
                 # "some part of it hit X": a subject that holds the pronoun is no antecedent.
@@ -115,9 +119,9 @@ def _may_be_person(table: MentionTable, idx: int) -> bool:
 
 def _sent_index(doc: Doc) -> dict[int, int]:
     out: dict[int, int] = {}
-    for k, s in enumerate(doc.sents):
-        for t in s:
-            out[t.i] = k
+    for k, s in enumerate(sentences_of(doc)):
+        for i in range(s.start, s.end):
+            out[i] = k
     return out
 
 
@@ -126,13 +130,17 @@ def resolve_coreference(table: MentionTable) -> None:
     doc = table.doc
     sent_of = _sent_index(doc)
     live = sorted(table.live(), key=lambda x: x[1].start)
+    live_sentence = [sent_of[a.start] for _, a in live]  # non-decreasing
     for pos, (idx, m) in enumerate(live):
-        if m.antecedent is not None:
+        if m.antecedent is not None or m.kind not in ("pronoun", "nominal"):
             continue
-        head = doc[m.head]
+        head = token_at(doc, m.head)
         word = head.lower_
         s_here = sent_of[m.start]
-        before = [(j, a) for j, a in reversed(live[:pos]) if a.kind != "pronoun" and a.end <= m.start]
+        # The mentions before this one within the widest window, closest first (pronouns are
+        # never antecedents); every rule below looks back at most _LOOK_BACK sentences.
+        first = bisect_left(live_sentence, s_here - _LOOK_BACK, 0, pos)
+        before = [(j, a) for j, a in reversed(live[first:pos]) if a.kind != "pronoun" and a.end <= m.start]
         if m.kind == "pronoun":
             if word in MALE_FEMALE:
                 # Closest sentence first; in it a person, else a name NER missed or took for an
@@ -140,7 +148,7 @@ def resolve_coreference(table: MentionTable) -> None:
                 cands = [(j, a) for j, a in before if a.kind == "name" and s_here - sent_of[a.start] <= PERSON_WINDOW
                          and (is_a(a.cls, "Person") or _weakly_typed(a)) and _may_be_person(table, j)]
                 cands.sort(key=lambda x: (s_here - sent_of[x[1].start], 0 if is_a(x[1].cls, "Person") else 1,
-                                          0 if doc[x[1].head].dep_.startswith("nsubj") else 1, -x[1].start))
+                                          0 if token_at(doc, x[1].head).dep_.startswith("nsubj") else 1, -x[1].start))
                 if cands:
                     m.antecedent = cands[0][0]
                     ante = cands[0][1]
@@ -157,7 +165,7 @@ def resolve_coreference(table: MentionTable) -> None:
                 # "it": the subject of a main clause of this or the previous sentence.
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")
                          and s_here - sent_of[a.start] <= 1 and not _plural(doc, a)
-                         and doc[a.head].dep_ in ("nsubj", "nsubjpass") and doc[a.head].head.dep_ == "ROOT"]
+                         and token_at(doc, a.head).dep_ in ("nsubj", "nsubjpass") and token_at(doc, a.head).head.dep_ == "ROOT"]
                 if not cands:
                     # Else the topic of the previous sentence: its first non-person name.
                     cands = [(j, a) for j, a in reversed(before) if a.kind == "name" and s_here - sent_of[a.start] == 1
@@ -170,13 +178,11 @@ def resolve_coreference(table: MentionTable) -> None:
                 if cands:
                     m.antecedent = cands[0][0]
             continue
-        if m.kind != "nominal":
-            continue
-        det = next((c for c in head.children if c.dep_ == "det"), None)
+        det = next((c for c in children_of(head) if c.dep_ == "det"), None)
         if det is None or det.lower_ not in ("the", "this", "that", "these", "those"):
             continue
         role = head.lemma_.lower() in table.lex.role_types
-        if m.end - m.start > 3 or (not role and any(doc[k].pos_ == "PROPN" for k in range(m.start, m.end))):
+        if m.end - m.start > 3 or (not role and any(token_at(doc, k).pos_ == "PROPN" for k in range(m.start, m.end))):
             continue  # a long or named description ("the US government") introduces something new
         _resolve_description(table, doc, m, before, sent_of[m.start], sent_of)
 
@@ -190,7 +196,7 @@ def _resolve_description(table: MentionTable, doc: Doc, m: MentionSpan, before: 
     "the actor"), never for general ones like "the industry" (Organization) or "the people".
     A role noun may make a person name more specific ("the actor" → Actor).
     """
-    head = doc[m.head]
+    head = token_at(doc, m.head)
     lemma = head.lemma_.lower()
     lex = table.lex
     role_cls = lex.role_types.get(lemma)
@@ -198,7 +204,7 @@ def _resolve_description(table: MentionTable, doc: Doc, m: MentionSpan, before: 
     plural = _plural(doc, m)
     window = [(j, a) for j, a in before if s_here - sent_of[a.start] <= DEFINITE_WINDOW and _plural(doc, a) == plural]
     for j, a in window:
-        if doc[a.head].lemma_.lower() == lemma:
+        if token_at(doc, a.head).lemma_.lower() == lemma:
             m.antecedent = j
             return
     if desc_cls is None or desc_cls in GENERAL_CLASSES:

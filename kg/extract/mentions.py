@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from kg.extract.tree import children_of, lefts_of, rights_of, sentences_of, token_at, tokens_of
 from kg.lexicon import Lexicon
 from kg.ontology import choose_class, is_a
 
@@ -113,9 +114,9 @@ class MentionTable:
     def _add(self, span: MentionSpan) -> int:
         # Whitespace the parser kept at an edge (a blanked dateline, a paragraph break) is no
         # part of a mention: its text is cut from the article by character offsets.
-        while span.end - 1 > span.start and self.doc[span.end - 1].is_space:
+        while span.end - 1 > span.start and token_at(self.doc, span.end - 1).is_space:
             span.end -= 1
-        while span.start < span.end - 1 and self.doc[span.start].is_space:
+        while span.start < span.end - 1 and token_at(self.doc, span.start).is_space:
             span.start += 1
         idx = len(self.spans)
         self.spans.append(span)
@@ -132,17 +133,17 @@ class MentionTable:
         """Token range of a name without a leading determiner or trailing possessive/punctuation."""
         start, end = span.start, span.end
         doc = self.doc
-        while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct
-                               or doc[start].tag_ == "POS" or doc[start].text in ("'s", "’s")):
+        while start < end and (token_at(doc, start).lower_ in ("the", "a", "an") or token_at(doc, start).is_punct
+                               or token_at(doc, start).tag_ == "POS" or token_at(doc, start).text in ("'s", "’s")):
             start += 1
-        while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct or doc[end - 1].text in "/\\|"):
+        while end > start and (token_at(doc, end - 1).tag_ == "POS" or token_at(doc, end - 1).is_punct or token_at(doc, end - 1).text in "/\\|"):
             end -= 1
         return start, end
 
     def _name_class_votes(self, m: MentionSpan, label: str | None) -> None:
         """Type a proper name from NER and from the words of the name itself."""
         doc, lex = self.doc, self.lex
-        words = [t.text for t in doc[m.start:m.end]]
+        words = [t.text for t in tokens_of(doc)[m.start:m.end]]
         text = " ".join(words)
         if label is not None:
             cls = lex.ner_types.get(label)
@@ -151,7 +152,7 @@ class MentionTable:
         # A name that is a known common term ("AI" tagged as a place) takes the lexicon's class.
         if (m.end - m.start) <= 3:
             # Also the words' lemmas run together: "Deep Fakes" → "deepfake".
-            joined = "".join(t.lemma_.lower() for t in doc[m.start:m.end])
+            joined = "".join(t.lemma_.lower() for t in tokens_of(doc)[m.start:m.end])
             term_cls = lex.head_types.get(text.lower()) or lex.head_types.get(joined)
             if term_cls:
                 m.vote(term_cls, W_LEXICON_TERM, "lexicon-term")
@@ -192,16 +193,16 @@ class MentionTable:
             start, end = self._trim(ent)
             if start >= end or not self._free(start, end):
                 return
-            if end - start == 1 and self.doc[start].text in self.lex.not_entities:
+            if end - start == 1 and token_at(self.doc, start).text in self.lex.not_entities:
                 return
             head = self.doc[start:end].root.i
             # Proper nouns compounded to the name's head belong to it ("Captain" + "Vega").
-            while start > 0 and self.doc[start - 1].pos_ == "PROPN" and self.doc[start - 1].dep_ == "compound" \
-                    and self.doc[start - 1].head.i == head and start - 1 not in self.by_token \
-                    and self.doc[start - 1].text[:1].isalpha():
+            while start > 0 and token_at(self.doc, start - 1).pos_ == "PROPN" and token_at(self.doc, start - 1).dep_ == "compound" \
+                    and token_at(self.doc, start - 1).head.i == head and start - 1 not in self.by_token \
+                    and token_at(self.doc, start - 1).text[:1].isalpha():
                 start -= 1
             start, title_cls = self._strip_titles(start, end, person=label == "PERSON")
-            if start >= end or not any(self.doc[k].text[:1].isalnum() for k in range(start, end)):
+            if start >= end or not any(token_at(self.doc, k).text[:1].isalnum() for k in range(start, end)):
                 return
             m = MentionSpan(start, end, "name", head)
             self._name_class_votes(m, label)
@@ -214,14 +215,14 @@ class MentionTable:
         took for a person, a leading role noun is a title too ("CEO Jane Doe")."""
         doc, cls = self.doc, None
         while start < end - 1:
-            word = doc[start].text.rstrip(".")
-            lemma = doc[start].lemma_.lower()
+            word = token_at(doc, start).text.rstrip(".")
+            lemma = token_at(doc, start).lemma_.lower()
             if word in self.lex.title_types:
                 cls = self.lex.title_types[word]
                 start += 1
-                while start < end - 1 and doc[start].text == ".":
+                while start < end - 1 and token_at(doc, start).text == ".":
                     start += 1
-            elif person and (lemma in self.lex.role_types or lemma in self.lex.roles) and doc[start + 1].text[:1].isupper():
+            elif person and (lemma in self.lex.role_types or lemma in self.lex.roles) and token_at(doc, start + 1).text[:1].isupper():
                 cls = self.lex.role_types.get(lemma, "Person")  # "CEO Jane Doe", "Director Jane Doe"
                 start += 1
             else:
@@ -235,13 +236,13 @@ class MentionTable:
         initials and letters of the words before the parenthesis.
         """
         doc = self.doc
-        for tok in doc:
+        for tok in tokens_of(doc):
             if tok.text != "(" or tok.i < 2:
                 continue
-            close = next((t.i for t in doc[tok.i + 1: tok.i + 6] if t.text == ")"), None)
+            close = next((t.i for t in tokens_of(doc)[tok.i + 1: tok.i + 6] if t.text == ")"), None)
             if close is None:
                 continue
-            acro = "".join(t.text for t in doc[tok.i + 1: close])
+            acro = "".join(t.text for t in tokens_of(doc)[tok.i + 1: close])
             if not _is_acronym(acro):
                 continue
             start = _long_form_start(doc, tok.i, acro)
@@ -258,7 +259,7 @@ class MentionTable:
             for f in fragments:
                 self.spans[f].start = self.spans[f].end = -1  # retired
             s0 = start
-            while doc[s0].lower_ in ("the", "a", "an"):
+            while token_at(doc, s0).lower_ in ("the", "a", "an"):
                 s0 += 1
             m = MentionSpan(s0, tok.i, "name", doc[s0:tok.i].root.i, aliases=[acro])
             for cls, w in label_votes.items():
@@ -285,7 +286,7 @@ class MentionTable:
             by_first.setdefault(key[0], []).append((key, target))
         for cands in by_first.values():
             cands.sort(key=lambda kt: -len(kt[0]))
-        words = [t.text for t in doc]
+        words = [t.text for t in tokens_of(doc)]
         i = 0
         while i < len(words):
             step = 1
@@ -313,7 +314,7 @@ class MentionTable:
         for idx, m in sorted(self.live(), key=lambda x: x[1].start):  # the first occurrence owns a name
             if m.kind != "name" or m.antecedent is not None:
                 continue
-            words = tuple(t.text for t in doc[m.start:m.end])
+            words = tuple(t.text for t in tokens_of(doc)[m.start:m.end])
             patterns.setdefault(words, idx)
             for a in m.aliases:
                 patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
@@ -332,7 +333,7 @@ class MentionTable:
         for idx, m in list(self.live()):
             if m.kind != "name" or m.antecedent is not None:
                 continue
-            target = patterns.get(tuple(t.text for t in doc[m.start:m.end]))
+            target = patterns.get(tuple(t.text for t in tokens_of(doc)[m.start:m.end]))
             if target is not None and target != idx and self.spans[target].start < m.start:
                 m.antecedent = target  # keeps its own NER evidence; the entity sums the votes
         return patterns
@@ -356,24 +357,24 @@ class MentionTable:
         Collective"). Role nouns and titles at its start stay out ("chief executive Jane Doe");
         a run holding two known names is left alone ("Acme CEO Jane Doe")."""
         doc, lex = self.doc, self.lex
-        for sent in doc.sents:
+        for sent in sentences_of(doc):
             # A sentence's first word is capitalised anyway: it starts a run only if tagged a name.
-            i = sent.start if doc[sent.start].pos_ == "PROPN" else sent.start + 1
+            i = sent.start if token_at(doc, sent.start).pos_ == "PROPN" else sent.start + 1
             while i < sent.end:
-                if not _capitalised(doc[i]):
+                if not _capitalised(token_at(doc, i)):
                     i += 1
                     continue
                 j = i
-                while j < sent.end and (_capitalised(doc[j]) or (
-                        doc[j].text in ("-", "–") and not doc[j - 1].whitespace_ and not doc[j].whitespace_
-                        and j + 1 < sent.end and _capitalised(doc[j + 1])) or (
-                        doc[j].lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(doc[j + 1])
+                while j < sent.end and (_capitalised(token_at(doc, j)) or (
+                        token_at(doc, j).text in ("-", "–") and not token_at(doc, j - 1).whitespace_ and not token_at(doc, j).whitespace_
+                        and j + 1 < sent.end and _capitalised(token_at(doc, j + 1))) or (
+                        token_at(doc, j).lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(token_at(doc, j + 1))
                         # "Acme and Globex" are two names when the parser coordinates them
-                        and not (doc[j].lower_ == "and" and doc[j + 1].dep_ == "conj"))):
+                        and not (token_at(doc, j).lower_ == "and" and token_at(doc, j + 1).dep_ == "conj"))):
                     j += 1
                 start = i
-                while start < j and (doc[start].lemma_.lower() in lex.role_types or doc[start].lemma_.lower() in lex.roles
-                                     or doc[start].text.rstrip(".") in lex.title_types or doc[start].lower_ == "the"):
+                while start < j and (token_at(doc, start).lemma_.lower() in lex.role_types or token_at(doc, start).lemma_.lower() in lex.roles
+                                     or token_at(doc, start).text.rstrip(".") in lex.title_types or token_at(doc, start).lower_ == "the"):
                     start += 1
                 self._claim_run(start, j)
                 i = j
@@ -382,19 +383,19 @@ class MentionTable:
         """ "her previous film, Ash and Orchard": one work cannot be two, so the coordinated
         naming apposition of a singular work noun is a single title (replacing its parts)."""
         doc, lex = self.doc, self.lex
-        for noun in doc:
+        for noun in tokens_of(doc):
             cls = lex.head_types.get(noun.lemma_.lower())
             if noun.tag_ != "NN" or cls is None or not is_a(cls, "CreativeWork"):
                 continue
-            named = next((c for c in noun.rights if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
-            if named is None or any(t.text not in ",\"“'‘" for t in doc[noun.i + 1:named.left_edge.i]):
+            named = next((c for c in rights_of(noun) if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+            if named is None or any(t.text not in ",\"“'‘" for t in tokens_of(doc)[noun.i + 1:named.left_edge.i]):
                 continue
-            conj = next((c for c in named.children if c.dep_ == "conj" and c.pos_ == "PROPN"), None)
-            if conj is None or not any(c.dep_ == "cc" and c.lower_ == "and" for c in named.children):
+            conj = next((c for c in children_of(named) if c.dep_ == "conj" and c.pos_ == "PROPN"), None)
+            if conj is None or not any(c.dep_ == "cc" and c.lower_ == "and" for c in children_of(named)):
                 continue
             start, end = named.left_edge.i, conj.right_edge.i + 1
-            if any(doc[k].is_punct for k in range(start, end)) or not all(
-                    doc[k].text[:1].isupper() or doc[k].lower_ == "and" for k in range(start, end)):
+            if any(token_at(doc, k).is_punct for k in range(start, end)) or not all(
+                    token_at(doc, k).text[:1].isupper() or token_at(doc, k).lower_ == "and" for k in range(start, end)):
                 continue
             inside = {self.by_token[k] for k in range(start, end) if k in self.by_token}
             if any(self.spans[x].kind != "name" or self.spans[x].start < start or self.spans[x].end > end
@@ -430,13 +431,13 @@ class MentionTable:
 
     def _add_personal_pronouns(self) -> None:
         """He/she pronouns take part in coreference even outside relations (they type their antecedent)."""
-        for tok in self.doc:
+        for tok in tokens_of(self.doc):
             if tok.pos_ == "PRON" and tok.lower_ in PERSONAL and tok.i not in self.by_token:
                 self._nominal_cache[tok.i] = self._add(MentionSpan(tok.i, tok.i + 1, "pronoun", tok.i))
 
     def _add_proper_noun_runs(self) -> None:
         """Proper names NER missed: every run of proper nouns not yet in a mention."""
-        for tok in self.doc:
+        for tok in tokens_of(self.doc):
             if tok.pos_ == "PROPN" and tok.i not in self.by_token and tok.text[:1].isupper():
                 self._proper_name(tok)
 
@@ -453,16 +454,16 @@ class MentionTable:
         for idx, m in enumerate(self.spans):
             if m.start < 0 or m.kind != "name":
                 continue
-            head = doc[m.head]
+            head = token_at(doc, m.head)
             # A role noun right before the name or compounded to it: "director Jane Doe",
             # "the actor Jane Doe" (not a word of the name itself: "Star Wars").
-            for t in doc[max(0, m.start - 3): m.start]:
+            for t in tokens_of(doc)[max(0, m.start - 3): m.start]:
                 if t.i == m.start - 1 or (t.dep_ == "compound" and m.start <= t.head.i < m.end):
                     cls = lex.role_types.get(t.lemma_.lower())
                     if cls and (cls != "Person" or not m.votes):
                         m.vote(cls, W_ROLE, "role-noun")
             # Apposition: "Jane Doe, the actor".
-            for child in head.children:
+            for child in children_of(head):
                 if child.dep_ == "appos" and child.i not in range(m.start, m.end):
                     noun = child.lemma_.lower()
                     cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if child.pos_ == "NOUN" else None)
@@ -474,7 +475,7 @@ class MentionTable:
                 if cls:
                     m.vote(cls, W_ROLE, "apposition")
             # A name modifying an actor or director is a work: "the Foo actor", "Bar director Jane".
-            if head.dep_ in ("compound", "nmod") and doc[head.head.i].pos_ == "NOUN":
+            if head.dep_ in ("compound", "nmod") and token_at(doc, head.head.i).pos_ == "NOUN":
                 role = lex.role_types.get(head.head.lemma_.lower())
                 if role in ("Actor", "Director", "Writer") and not any(
                     c in m.votes for c in ("Place", "Person")
@@ -551,10 +552,10 @@ class MentionTable:
         if tok.pos_ == "NOUN":
             # Naming apposition: "the research firm Acme Insights", "its chatbot, Scribe" — the
             # name is the referent.
-            named = next((c for c in tok.rights if c.dep_ == "appos" and c.pos_ == "PROPN"
+            named = next((c for c in rights_of(tok) if c.dep_ == "appos" and c.pos_ == "PROPN"
                           and c.left_edge.i - tok.i <= 2 and all(t.text in ",\"“'‘" for t in tok.doc[tok.i + 1:c.left_edge.i])),
                          None)
-            if named is None and any(c.dep_ in ("det", "poss") for c in tok.children) and (
+            if named is None and any(c.dep_ in ("det", "poss") for c in children_of(tok)) and (
                     lemma in lex.head_types or lemma in lex.role_types):
                 # "whose thriller The Salt Road", "the studio Acme Films": a name right after
                 # a determined type noun names it, whatever the parse says.
@@ -568,9 +569,9 @@ class MentionTable:
             if named is not None:
                 return self._resolve_token(named, depth + 1)
             # Naming participle: "a non-profit called the Open Image Project" — the name.
-            for c in tok.children:
+            for c in children_of(tok):
                 if c.dep_ == "acl" and c.lemma_.lower() in ("call", "name", "dub", "know"):
-                    named = next((g for g in c.children if g.dep_ in ("oprd", "attr", "dobj") and g.pos_ == "PROPN"), None)
+                    named = next((g for g in children_of(c) if g.dep_ in ("oprd", "attr", "dobj") and g.pos_ == "PROPN"), None)
                     if named is not None:
                         return self._resolve_token(named, depth + 1)
             # Descriptive apposition: "Acme, a firm that ..." — the description is the name
@@ -595,31 +596,31 @@ class MentionTable:
         """A proper noun NER missed: the contiguous run of proper nouns around it."""
         doc = self.doc
         start = end = tok.i
-        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].i not in self.by_token:
+        while start > 0 and token_at(doc, start - 1).pos_ == "PROPN" and token_at(doc, start - 1).i not in self.by_token:
             start -= 1
-        while end + 1 < len(doc) and doc[end + 1].pos_ == "PROPN" and doc[end + 1].i not in self.by_token:
+        while end + 1 < len(doc) and token_at(doc, end + 1).pos_ == "PROPN" and token_at(doc, end + 1).i not in self.by_token:
             end += 1
         # A version number belongs to a product's name: "Lumen 2", "Model 3".
-        if end + 1 < len(doc) and doc[end + 1].like_num and doc[end + 1].head.i == end \
-                and doc[end + 1].i not in self.by_token and len(doc[end + 1].text) <= 4:
+        if end + 1 < len(doc) and token_at(doc, end + 1).like_num and token_at(doc, end + 1).head.i == end \
+                and token_at(doc, end + 1).i not in self.by_token and len(token_at(doc, end + 1).text) <= 4:
             end += 1
-        if doc[start].lower_ in ("the",):
+        if token_at(doc, start).lower_ in ("the",):
             start += 1
-        while start < end and not doc[start].text[:1].isalnum():
+        while start < end and not token_at(doc, start).text[:1].isalnum():
             start += 1
-        if start > end or not any(doc[k].text[:1].isalnum() for k in range(start, end + 1)):
+        if start > end or not any(token_at(doc, k).text[:1].isalnum() for k in range(start, end + 1)):
             return None
-        if start == end and (doc[start].text in self.lex.not_entities
-                             or doc[start].text.rstrip(".") in self.lex.title_types):
+        if start == end and (token_at(doc, start).text in self.lex.not_entities
+                             or token_at(doc, start).text.rstrip(".") in self.lex.title_types):
             return None
         start, title_cls = self._strip_titles(start, end + 1)
-        if not any(doc[k].text[:1].isalnum() for k in range(start, end + 1)):
+        if not any(token_at(doc, k).text[:1].isalnum() for k in range(start, end + 1)):
             return None
         m = MentionSpan(start, end + 1, "name", tok.i)
         if title_cls:
             m.vote(title_cls, W_ROLE, "title")
         self._name_class_votes(m, None)
-        head = doc[tok.i]
+        head = token_at(doc, tok.i)
         member_of = _hearst_head(head)
         if member_of is not None:
             cls = self.lex.head_types.get(member_of.lemma_.lower()) or self.lex.role_types.get(member_of.lemma_.lower())
@@ -643,11 +644,11 @@ class MentionTable:
         if end - start == 1 and head.i == start:
             # A bare anaphoric or transparent noun ("such use", "this argument", "the issue") names nothing new.
             if lemma in lex.transparent or any(
-                c.dep_ in ("det", "amod") and c.lower_ in DEMONSTRATIVES | {"such"} for c in head.children
+                c.dep_ in ("det", "amod") and c.lower_ in DEMONSTRATIVES | {"such"} for c in children_of(head)
             ):
                 return None
         m = MentionSpan(start, end, "nominal", head.i)
-        prev = doc[head.i - 1].lemma_.lower() if head.i > start else ""
+        prev = token_at(doc, head.i - 1).lemma_.lower() if head.i > start else ""
         cls = lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
         if cls is None and head.tag_ == "VBG":
             cls = "Concept"
@@ -687,7 +688,7 @@ def _tokenizer_of(doc: Doc):
 
 def _split_possessive(ent: Span) -> list[Span]:
     """ "Acme's Annual Report" as one NER span → the owner "Acme" and the thing "Annual Report"."""
-    for tok in ent[1:-1]:
+    for tok in tokens_of(ent)[1:-1]:
         if tok.tag_ == "POS" or tok.text in ("'s", "’s"):
             return [ent.doc[ent.start: tok.i], ent.doc[tok.i + 1: ent.end]]
     return [ent]
@@ -701,14 +702,14 @@ def _split_coordination(ent: Span, known: set[str] = frozenset()) -> list[Span]:
     side of "and"/"&" is a name the document uses on its own elsewhere ("Jane Doe & Acme").
     """
     doc = ent.doc
-    for tok in ent:
+    for tok in tokens_of(ent):
         if tok.lower_ in ("and", "&") and ent.start < tok.i < ent.end - 1:
             left, right = doc[ent.start: tok.i], doc[tok.i + 1: ent.end]
             if left.text in known or right.text in known:
                 return [left, *_split_coordination(right, known)]
-    for tok in ent:
+    for tok in tokens_of(ent):
         if tok.dep_ == "conj" and tok.head.i in range(ent.start, ent.end) and not (ent.start <= tok.head.head.i < ent.end):
-            cc = next((t for t in doc[tok.head.i + 1: tok.i] if t.dep_ == "cc" and t.lower_ in ("and", "or")), None)
+            cc = next((t for t in tokens_of(doc)[tok.head.i + 1: tok.i] if t.dep_ == "cc" and t.lower_ in ("and", "or")), None)
             if cc is None:
                 continue
             left = doc[ent.start: cc.i]
@@ -726,7 +727,7 @@ def _long_form_start(doc: Doc, paren: int, acro: str) -> int | None:
     """
     letters = [c.lower() for c in acro if c.isalnum()]
     window_start = max(0, paren - (len(letters) + 5))
-    words = [t for t in doc[window_start:paren]]
+    words = [t for t in tokens_of(doc)[window_start:paren]]
     # Build a character string with word-start markers, then match backwards.
     chars: list[tuple[str, int, bool]] = []  # (char, token index, is word-initial)
     for t in words:
@@ -754,9 +755,9 @@ def _long_form_start(doc: Doc, paren: int, acro: str) -> int | None:
 
 
 def _of_object(tok: Token, preps: tuple[str, ...] = ("of",)) -> Token | None:
-    for child in tok.children:
+    for child in children_of(tok):
         if child.dep_ == "prep" and child.lower_ in preps:
-            for g in child.children:
+            for g in children_of(child):
                 if g.dep_ in ("pobj", "pcomp"):
                     return g
     return None
@@ -764,7 +765,7 @@ def _of_object(tok: Token, preps: tuple[str, ...] = ("of",)) -> Token | None:
 
 def _name_compound(tok: Token, table: MentionTable) -> Token | None:
     """A compound modifier that is a name or a known term ("AI use" → "AI")."""
-    for child in tok.lefts:
+    for child in lefts_of(tok):
         if child.dep_ in ("compound", "nmod", "amod") and (
             table.name_at(child.i) is not None or child.pos_ == "PROPN"
             or child.lemma_.lower() in table.lex.head_types
@@ -779,9 +780,9 @@ _NAME_JOINERS = frozenset({"of", "and", "&", "for", "the", "de", "la", "von", "v
 def _surname(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     """The last word of a name as tokens, hyphenated parts included ("Ashby-Kerr")."""
     k = end - 1
-    while k - 2 >= start and doc[k - 1].text in ("-", "–") and not doc[k - 2].whitespace_ and not doc[k - 1].whitespace_:
+    while k - 2 >= start and token_at(doc, k - 1).text in ("-", "–") and not token_at(doc, k - 2).whitespace_ and not token_at(doc, k - 1).whitespace_:
         k -= 2
-    return tuple(t.text for t in doc[k:end])
+    return tuple(t.text for t in tokens_of(doc)[k:end])
 
 
 def _mistagged_name(tok: Token) -> bool:
@@ -805,7 +806,7 @@ def _coordinated(tok: Token) -> list[Token]:
         first = first.head
     out, stack = [first], [first]
     while stack:
-        for c in stack.pop().children:
+        for c in children_of(stack.pop()):
             if c.dep_ == "conj":
                 out.append(c)
                 stack.append(c)
@@ -824,7 +825,7 @@ def _hearst_head(tok: Token) -> Token | None:
     if t.dep_ != "pobj":
         return None
     prep = t.head
-    if prep.lower_ in ("like", "including") or (prep.lower_ == "as" and any(c.lower_ == "such" for c in prep.lefts)):
+    if prep.lower_ in ("like", "including") or (prep.lower_ == "as" and any(c.lower_ == "such" for c in lefts_of(prep))):
         noun = prep.head
         if noun.lower_ == "such" and noun.head.pos_ == "NOUN":
             noun = noun.head
@@ -848,13 +849,13 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
     doc = head.doc
     left = head.i
     for k in range(head.i - 1, head.left_edge.i - 1, -1):
-        if not _modifies(doc[k], head):
+        if not _modifies(token_at(doc, k), head):
             break
         left = k
     # Strip determiners / possessive pronouns / punctuation at the left edge.
     while left < head.i and (
-        doc[left].dep_ in ("det", "predet", "preconj") or doc[left].tag_ in ("PRP$", "DT", "POS", "WDT")
-        or doc[left].is_punct or doc[left].lower_ in ("such",)
+        token_at(doc, left).dep_ in ("det", "predet", "preconj") or token_at(doc, left).tag_ in ("PRP$", "DT", "POS", "WDT")
+        or token_at(doc, left).is_punct or token_at(doc, left).lower_ in ("such",)
     ):
         left += 1
     right = head.i + 1
@@ -865,12 +866,12 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
         return left, end
     if head.tag_ == "VBG":
         # Gerund phrase: the verb with its object ("easing copyright restrictions").
-        for child in head.rights:
+        for child in rights_of(head):
             if child.dep_ in ("dobj", "prt", "attr"):
                 right = max(right, max(t.i for t in child.subtree) + 1)
                 break
         return left, _trim_right(doc, left, right)
-    for child in head.rights:
+    for child in rights_of(head):
         if child.dep_ == "prep" and child.lower_ in KEEP_PP:
             sub_right = max(t.i for t in child.subtree) + 1
             if _contains_clause(child) or sub_right - left > MAX_NP_TOKENS:
@@ -918,13 +919,13 @@ def _contains_clause(tok: Token) -> bool:
 
 def _pp_core_end(prep: Token) -> int | None:
     """End of the PP without clauses hanging off its object."""
-    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    pobj = next((c for c in children_of(prep) if c.dep_ == "pobj"), None)
     if pobj is None:
         return None
     return pobj.i + 1
 
 
 def _trim_right(doc: Doc, left: int, right: int) -> int:
-    while right > left + 1 and (doc[right - 1].is_punct or doc[right - 1].dep_ in ("cc", "prep", "det")):
+    while right > left + 1 and (token_at(doc, right - 1).is_punct or token_at(doc, right - 1).dep_ in ("cc", "prep", "det")):
         right -= 1
     return right

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Span, Token
 
 from kg.extract.clauses import COPULAS, Arg, Clause, agents_of, conjuncts, list_members, modality_of, patients_of, preps_of
+from kg.extract.tree import children_of, head_of, lefts_of, tokens_of
 from kg.lexicon import Frame, Lexicon
 from kg.ontology import is_a
 
@@ -84,9 +85,9 @@ def _conf(rule: str, *args: Arg) -> float:
 def _noun_preps(noun: Token) -> list[tuple[str, Arg]]:
     """Prepositional objects of a noun ("permission *for* X", "advocate *for* Y")."""
     out: list[tuple[str, Arg]] = []
-    for c in noun.children:
+    for c in children_of(noun):
         if c.dep_ == "prep":
-            for g in c.children:
+            for g in children_of(c):
                 if g.dep_ in ("pobj", "pcomp"):
                     for t in conjuncts(g):
                         members, keep = list_members(t)
@@ -100,8 +101,8 @@ def _for_clause_subjects(verb: Token) -> list[tuple[str, Arg]]:
     """ "gave permission for his voice to be used": the subject of the for-to clause."""
     out: list[tuple[str, Arg]] = []
     for c in verb.subtree:
-        if c.dep_ in ("advcl", "acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "for" for m in c.children):
-            for s in c.children:
+        if c.dep_ in ("advcl", "acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "for" for m in children_of(c)):
+            for s in children_of(c):
                 if s.dep_ in ("nsubj", "nsubjpass"):
                     out.extend(("for", Arg(t, "prep")) for t in conjuncts(s))
     return out
@@ -115,9 +116,9 @@ def against(c: Candidate) -> Iterator[Candidate]:
     protections against AI use" → opposes AI use."""
     if c.predicate not in _STANCE_FOR:
         return
-    for p in c.object.children:
+    for p in children_of(c.object):
         if p.dep_ == "prep" and p.lower_ == "against":
-            for g in p.children:
+            for g in children_of(p):
                 if g.dep_ == "pobj":
                     yield replace(c, object=g, predicate="opposes", verb=f"{c.verb} against", rule=f"{c.rule}+against",
                                   confidence=round(c.confidence * 0.85, 4))
@@ -164,9 +165,9 @@ def _reattach(arg: Arg, predicate: str, role: str, lex: Lexicon) -> Arg:
         return arg
     t = tok
     for _ in range(8):
-        if t.head.i == t.i:
+        if head_of(t).i == t.i:
             break
-        t = t.head
+        t = head_of(t)
         if t.pos_ in ("NOUN", "PROPN") and lex.fits(predicate, role, token_class(t, lex), t.pos_ == "PROPN"):
             return Arg(t, "reattached")
     return arg
@@ -180,13 +181,13 @@ def _salient(verb: Token, lex: Lexicon, predicate: str) -> list[Arg]:
     the reported event, not what the claim is about: "alleges that Acme trained X on Y" argues
     nothing about Acme (but "recommended that Congress create X" does recommend to Congress)."""
     out: list[Arg] = []
-    verbs = [verb] + [c for c in verb.children if c.dep_ == "conj" and any(g.dep_ == "mark" for g in c.children)]
+    verbs = [verb] + [c for c in children_of(verb) if c.dep_ == "conj" and any(g.dep_ == "mark" for g in children_of(c))]
     for v in verbs:
         out += [Arg(a.token, "clause") for a in agents_of(v)
                 if predicate != "argues" or not _is_agent_noun(a.token, lex)]
         out += [Arg(a.token, "clause") for a in patients_of(v)]
         out += [Arg(a.token, "clause") for _, a in preps_of(v)]
-        out += [Arg(c, "clause") for c in v.children if c.dep_ == "attr"]
+        out += [Arg(c, "clause") for c in children_of(v) if c.dep_ == "attr"]
     return out
 
 
@@ -241,8 +242,8 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         # Clausal complements of argument verbs: "argued that such use falls under fair use"
         # (and "... and that Y": a second that-clause the parser hangs on the verb).
         complements = [clause.complement] if clause.complement is not None else []
-        complements += [c for c in clause.verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
-                        and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)]
+        complements += [c for c in children_of(clause.verb) if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
+                        and any(g.dep_ == "mark" and g.lower_ == "that" for g in children_of(c))]
         if direct.clause and complements:
             for inner in (a for comp in complements for a in _salient(comp, lex, direct.predicate)):
                 for ag in agents:
@@ -283,8 +284,8 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         for attr in clause.attrs:
             # "X is one of the members of Y": the of-object of a quantifier is the predicate noun.
             if attr.token.lower_ in ("one", "among", "part") or attr.token.pos_ == "NUM":
-                inner = next((g for c in attr.token.children if c.dep_ == "prep" and c.lower_ == "of"
-                              for g in c.children if g.dep_ == "pobj"), None)
+                inner = next((g for c in children_of(attr.token) if c.dep_ == "prep" and c.lower_ == "of"
+                              for g in children_of(c) if g.dep_ == "pobj"), None)
                 if inner is not None:
                     attr = Arg(inner, attr.via)
             pos = "ADJ" if attr.token.pos_ in ("ADJ", "VERB") else "NOUN"
@@ -319,13 +320,13 @@ def _described(noun: Token) -> list[Arg]:
     * a role noun as name modifier: "campaigner Jane Doe" → Jane Doe.
     """
     out: list[Arg] = []
-    for c in noun.children:
+    for c in children_of(noun):
         if c.dep_ == "poss":
             out.extend(Arg(t, "poss") for t in conjuncts(c))
     if noun.dep_ == "appos":
-        out.append(Arg(noun.head, "appos"))
-    if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
-        out.append(Arg(noun.head, "role-compound"))
+        out.append(Arg(head_of(noun), "appos"))
+    if noun.dep_ == "compound" and head_of(noun).pos_ == "PROPN":
+        out.append(Arg(head_of(noun), "role-compound"))
     if not out and noun.dep_ not in ("compound", "amod") and lex_role(noun):
         # A role noun heading its own phrase refers to the person: "the Foo actor" (→ coreference).
         out.append(Arg(noun, "self"))
@@ -348,12 +349,12 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     cls = token_class(tok, lex)
     if cls is None and tok.pos_ == "PROPN":
         # A name takes the class of the common noun before it: "its shooter Duskline" is a game.
-        cls = next((c for m in tok.children if m.dep_ in ("compound", "amod") and m.pos_ in ("NOUN", "ADJ")
+        cls = next((c for m in children_of(tok) if m.dep_ in ("compound", "amod") and m.pos_ in ("NOUN", "ADJ")
                     and m.i < tok.i and (c := lex.head_types.get(m.lemma_.lower()))), None)
     if cls is None or not any(is_a(cls, c) for c in ("Document", "CreativeWork", "Technology")):
         return
     conf = RULE_CONFIDENCE["possessive"]
-    for c in tok.children:
+    for c in children_of(tok):
         if c.dep_ != "poss":
             continue
         owner = c
@@ -379,14 +380,14 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
 
 def _role_in_work(tok: Token, subjects: list[Arg], clause: Clause) -> Iterator[Candidate]:
     """ "known for his role as C in W": W is a work the person is known for."""
-    as_obj = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "as" for g in c.children if g.dep_ == "pobj"]
+    as_obj = [g for c in children_of(tok) if c.dep_ == "prep" and c.lower_ == "as" for g in children_of(c) if g.dep_ == "pobj"]
     scopes = list(as_obj) + [tok]
-    if tok.dep_ == "pobj" and tok.head.head.pos_ == "VERB":
-        scopes.append(tok.head.head)
+    if tok.dep_ == "pobj" and head_of(head_of(tok)).pos_ == "VERB":
+        scopes.append(head_of(head_of(tok)))
     for scope in scopes:
-        for c in scope.children:
+        for c in children_of(scope):
             if c.dep_ == "prep" and c.lower_ == "in":
-                for w in c.children:
+                for w in children_of(c):
                     if w.dep_ == "pobj" and w.pos_ == "PROPN":
                         for sb in subjects:
                             yield Candidate(sb.token, w, "role in", "knownFor", "role-in-work",
@@ -401,11 +402,11 @@ def _credit(tok: Token) -> Iterator[Candidate]:
     """
     if tok.pos_ != "PROPN" or tok.dep_ in ("compound", "flat"):
         return
-    role = next((g for c in tok.children if c.dep_ == "prep" and c.lower_ == "as"
-                 for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"), None)
+    role = next((g for c in children_of(tok) if c.dep_ == "prep" and c.lower_ == "as"
+                 for g in children_of(c) if g.dep_ == "pobj" and g.pos_ == "PROPN"), None)
     if role is None:
         return
-    actors = [tok] + [c for c in tok.lefts if c.dep_ in ("nmod", "compound", "conj") and c.pos_ == "PROPN"
+    actors = [tok] + [c for c in lefts_of(tok) if c.dep_ in ("nmod", "compound", "conj") and c.pos_ == "PROPN"
                       and c.i + 1 < len(tok.doc) and tok.doc[c.i + 1].text == "/"]
     for a in actors:
         yield Candidate(a, role, "as", "playedRole", "credit", RULE_CONFIDENCE["credit"], "positive", "asserted")
@@ -415,10 +416,10 @@ def whose_antecedent(whose: Token) -> Token | None:
     """What "whose" refers to: the noun its relative clause modifies, or (when the parser did not
     build a relative clause) the phrase right before it: "the Society (SPBM), whose chair, ..."."""
     t = whose
-    while t.dep_ != "relcl" and t.head.i != t.i:
-        t = t.head
+    while t.dep_ != "relcl" and head_of(t).i != t.i:
+        t = head_of(t)
     if t.dep_ == "relcl":
-        return t.head
+        return head_of(t)
     i = whose.i - 1
     while i >= 0 and whose.doc[i].is_punct:
         i -= 1
@@ -430,7 +431,7 @@ def whose_antecedent(whose: Token) -> Token | None:
 def _role_predicate(noun: Token, lex: Lexicon) -> str | None:
     """The person→organisation predicate of a role noun ("chief executive" → leads), if any."""
     lemma = noun.lemma_.lower()
-    for mod in sorted((c for c in noun.lefts if c.dep_ in ("amod", "compound") and c.pos_ != "PROPN"),
+    for mod in sorted((c for c in lefts_of(noun) if c.dep_ in ("amod", "compound") and c.pos_ != "PROPN"),
                       key=lambda c: -c.i):
         key = f"{mod.lemma_.lower()} {lemma}"
         if key in lex.roles:
@@ -443,7 +444,7 @@ def _role_organisations(noun: Token) -> list[Arg]:
     relative clause's antecedent), an of/at/for object ("writer at Acme"), or a name compounded
     to it ("Acme chief executive")."""
     out: list[Arg] = []
-    for c in noun.children:
+    for c in children_of(noun):
         if c.dep_ == "poss":
             if c.lower_ == "whose":
                 ante = whose_antecedent(c)
@@ -452,7 +453,7 @@ def _role_organisations(noun: Token) -> list[Arg]:
             elif c.lower_ not in ("his", "her", "my", "your", "our"):
                 out.append(Arg(c, "role-possessor"))
         elif c.dep_ == "prep" and c.lower_ in ("of", "at", "for", "with"):
-            out.extend(Arg(t, "role-prep") for g in c.children if g.dep_ == "pobj" for t in conjuncts(g))
+            out.extend(Arg(t, "role-prep") for g in children_of(c) if g.dep_ == "pobj" for t in conjuncts(g))
         elif c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in (
                 "GPE", "LOC", "NORP"):  # "Texas member", "US-Canadian physicist" name no organisation
             out.append(Arg(c, "role-compound"))
@@ -464,12 +465,12 @@ def _role_people(noun: Token) -> list[Arg]:
     "Jane Doe is the director"."""
     out: list[Arg] = []
     if noun.dep_ == "appos":
-        out.append(Arg(noun.head, "appos"))
-    out.extend(Arg(c, "appos") for c in noun.children if c.dep_ == "appos" and c.pos_ in ("PROPN", "PRON"))
-    if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
-        out.append(Arg(noun.head, "role-compound"))
-    if noun.dep_ == "attr" and noun.head.lemma_.lower() in COPULAS:
-        out.extend(a for a in agents_of(noun.head))
+        out.append(Arg(head_of(noun), "appos"))
+    out.extend(Arg(c, "appos") for c in children_of(noun) if c.dep_ == "appos" and c.pos_ in ("PROPN", "PRON"))
+    if noun.dep_ == "compound" and head_of(noun).pos_ == "PROPN":
+        out.append(Arg(head_of(noun), "role-compound"))
+    if noun.dep_ == "attr" and head_of(noun).lemma_.lower() in COPULAS:
+        out.extend(a for a in agents_of(head_of(noun)))
     return out
 
 
@@ -478,7 +479,7 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     if tok.pos_ != "NOUN":
         return
     predicate = _role_predicate(tok, lex)
-    if predicate is None or any(c.lower_ in ("former", "ex", "onetime", "one-time", "erstwhile") for c in tok.lefts):
+    if predicate is None or any(c.lower_ in ("former", "ex", "onetime", "one-time", "erstwhile") for c in lefts_of(tok)):
         return  # "a former researcher at X" says nothing about now
     orgs = _role_organisations(tok)
     # "the union's director of contracts": a department's head works for the organisation.
@@ -490,8 +491,8 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     if not orgs:
         return
     polarity, modality = ("positive", "asserted")
-    if tok.head.pos_ in ("VERB", "AUX") and tok.dep_ == "attr":
-        polarity, modality = modality_of(tok.head, lex)
+    if head_of(tok).pos_ in ("VERB", "AUX") and tok.dep_ == "attr":
+        polarity, modality = modality_of(head_of(tok), lex)
     for person in _role_people(tok):
         for org in orgs:
             if person.token.i != org.token.i:
@@ -501,12 +502,15 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
 
 def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
     """Relations carried by nouns (see module docstring)."""
-    for tok in sent:
-        yield from _credit(tok)
+    for tok in tokens_of(sent):
+        pos = tok.pos_
+        if pos == "PROPN":
+            yield from _credit(tok)
+        elif pos != "NOUN":
+            continue  # (each rule below needs a noun or a name)
         yield from _possessive(tok, lex)
-        yield from _roles(tok, lex)
-        if tok.pos_ not in ("NOUN", "PROPN"):
-            continue
+        if pos == "NOUN":
+            yield from _roles(tok, lex)
         lemma = tok.lemma_.lower()
         if not lex.has_frames("NOUN", lemma):
             continue
@@ -514,8 +518,8 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
         if not subjects:
             continue
         polarity, modality = ("positive", "asserted")
-        if tok.head.pos_ in ("VERB", "AUX"):
-            polarity, modality = modality_of(tok.head, lex)
+        if head_of(tok).pos_ in ("VERB", "AUX"):
+            polarity, modality = modality_of(head_of(tok), lex)
         dummy = Clause(
             verb=tok, lemma=lemma, particle=None, passive=False, agents=tuple(subjects), patients=(), preps=(),
             nested=(), attrs=(), complement=None, xcomp=None, polarity=polarity, modality=modality, rule="noun-frame",
@@ -534,7 +538,7 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
             if frame.predicate == "playedRole":
                 yield from _role_in_work(tok, subjects, dummy)
         # Name modifier of a role noun: "the Foo director Jane Doe" ≈ "director of Foo".
-        for mod in tok.lefts:
+        for mod in lefts_of(tok):
             if mod.dep_ in ("compound", "nmod") and mod.pos_ == "PROPN":
                 frame = lex.frame("NOUN", lemma, None, "of") or lex.frame("NOUN", lemma, None, "in")
                 if frame is None:
