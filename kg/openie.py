@@ -44,7 +44,7 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.errors import RuleError
 from kg.extract.clauses import Arg, Clause, clauses
-from kg.extract.tree import ParseTree, children_of, head_of, lefts_of, parse_tree, tokens_of
+from kg.extract.tree import ParseTree, children_of, head_of, lefts_of, parse_tree, subtree_of, tokens_of
 from kg.lexicon import LEXICON_DIR, Lexicon, load_lexicon, read_table
 
 __all__ = ["OpenTuple", "open_tuples", "open_tuples_with_features", "openie_lines", "parse_tokenised", "PTB_CHARS",
@@ -265,7 +265,7 @@ def _clause_tuples(clause: Clause) -> Iterator[_Draft]:
         rel = rel + mark[:1]
         obj_kind = "clause"
     extras = _complements(clause, preps, rel)
-    verb_subtree = frozenset(t.i for t in verb.subtree)
+    verb_subtree = frozenset(t.i for t in subtree_of(verb))
     feats = {f"obj={obj_kind}": 1.0, f"modality={clause.modality}": 1.0}
     if clause.polarity == "negative":
         feats["negative"] = 1.0
@@ -315,7 +315,7 @@ def _complements(clause: Clause, preps: list[Token], rel: list[Piece]) -> list[l
             out.append(_phrase(c, split=False))  # "*Several years later* the line was abandoned"
     if verb.dep_ == "relcl" and any(c.lower_ == "where" and c.dep_ == "advmod" for c in children_of(verb)):
         # "the territory , where they killed X": the relative clause happens in its antecedent.
-        subtree = frozenset(t.i for t in verb.subtree)
+        subtree = frozenset(t.i for t in subtree_of(verb))
         for _, arg in clause.preps:
             if arg.via == "relcl-where" and (ph := _phrase(arg.token, split=False, exclude=subtree)):
                 out.append(["in", *ph])
@@ -331,7 +331,7 @@ def _appositions(sent: Span) -> Iterator[_Draft]:
         head = head_of(tok)
         if tok.dep_ != "appos" or head.pos_ not in ("NOUN", "PROPN") or tok.pos_ not in ("NOUN", "PROPN"):
             continue
-        a1 = _phrase(head, exclude=frozenset(t.i for t in tok.subtree), appos=False)
+        a1 = _phrase(head, exclude=frozenset(t.i for t in subtree_of(tok)), appos=False)
         a2 = _phrase(tok, split=False)
         if not a1 or not a2:
             continue
@@ -350,7 +350,7 @@ def _titles(sent: Span, lex: Lexicon) -> Iterator[_Draft]:
     for ent in sent.ents:
         if ent.label_ != "PERSON":
             continue
-        title = [t for c in lefts_of(ent.root) if c.i < ent.start and c.dep_ in ("compound", "amod", "nmod") for t in c.subtree]
+        title = [t for c in lefts_of(ent.root) if c.i < ent.start and c.dep_ in ("compound", "amod", "nmod") for t in subtree_of(c)]
         title = [t for t in title if t.i < ent.start and t.pos_ in ("NOUN", "PROPN", "ADJ")
                  and t.lower_.rstrip(".") not in HONORIFICS]
         if not any((t.is_lower and t.pos_ == "NOUN") or t.lower_.rstrip(".") in roles for t in title):
@@ -368,8 +368,8 @@ def _parentheticals(sent: Span) -> Iterator[_Draft]:
         subj = next((c for c in children_of(tok) if c.dep_ == "nsubj"), None)
         if subj is None:
             continue
-        inner = frozenset(t.i for t in tok.subtree)
-        content = _trim([t for t in head_of(tok).subtree if t.i not in inner])
+        inner = frozenset(t.i for t in subtree_of(tok))
+        content = _trim([t for t in subtree_of(head_of(tok)) if t.i not in inner])
         if content:
             d = _Draft(_relation(tok)[0], [_phrase(subj, split=False), content], "parenthetical-reporting")
             _shape_features(d, tok)

@@ -15,6 +15,7 @@ from kg.extract.tree import (
     parse_tree,
     rights_of,
     sentences_of,
+    subtree_of,
     token_at,
     tokens_of,
 )
@@ -44,7 +45,7 @@ def _answers(doc) -> list:
     out += [idx(tokens_of(s)) for s in sentences_of(doc)]
     out += [idx(tokens_of(doc[a:b])) for a, b in ((0, 3), (2, 9), (5, 5), (len(doc) - 4, len(doc) + 10))]
     for t in tokens_of(doc):
-        out.append((t.i, head_of(t).i, idx(children_of(t)), idx(lefts_of(t)), idx(rights_of(t))))
+        out.append((t.i, head_of(t).i, idx(children_of(t)), idx(lefts_of(t)), idx(rights_of(t)), idx(subtree_of(t))))
     n = len(doc)
     out += [token_at(doc, i).i for i in range(-n, n)]
     return out
@@ -57,7 +58,7 @@ def _spacy_answers(doc) -> list:
     out += [idx(s) for s in doc.sents]
     out += [idx(doc[a:b]) for a, b in ((0, 3), (2, 9), (5, 5), (len(doc) - 4, len(doc) + 10))]
     for t in doc:
-        out.append((t.i, t.head.i, idx(t.children), idx(t.lefts), idx(t.rights)))
+        out.append((t.i, t.head.i, idx(t.children), idx(t.lefts), idx(t.rights), idx(t.subtree)))
     n = len(doc)
     out += [doc[i].i for i in range(-n, n)]
     return out

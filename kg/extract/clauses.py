@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.tree import children_of, head_of, lefts_of, sentences_of, token_at, tokens_of
+from kg.extract.tree import children_of, head_of, lefts_of, sentences_of, subtree_of, token_at, tokens_of
 from kg.lexicon import Lexicon
 
 __all__ = [
@@ -109,7 +109,7 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
                 return conjuncts(pobj), word == "including"
     # "four performers: A, B and C" — names listed after a colon (the parser may hang them anywhere).
     doc = tok.doc
-    end = max(t.i for t in tok.subtree) if tok.pos_ == "NOUN" else tok.i
+    end = max(t.i for t in subtree_of(tok)) if tok.pos_ == "NOUN" else tok.i
     if tok.pos_ == "NOUN" and end + 2 < len(doc) and token_at(doc, end + 1).text == ":" and token_at(doc, end + 2).pos_ == "PROPN":
         name = token_at(doc, end + 2)
         while name.dep_ in ("compound", "flat") and head_of(name).i != name.i and head_of(name).pos_ == "PROPN":
@@ -396,7 +396,7 @@ def patients_of(verb: Token) -> list[Arg]:
         # "the movement it represents": the antecedent is the relative clause's object
         # (not in "X, whose president spoke": there the gap is in the subject).
         subjects = [c for c in children_of(verb) if c.dep_ == "nsubj"]
-        if subjects and not any(t.lower_ == "whose" for c in subjects for t in c.subtree):
+        if subjects and not any(t.lower_ == "whose" for c in subjects for t in subtree_of(c)):
             out.extend(Arg(t, "relcl-object") for t in _relative_antecedent(verb))
     return out
 
@@ -428,7 +428,7 @@ def nested_preps_of(verb: Token) -> list[tuple[str, Arg]]:
     for c in children_of(verb):
         if c.dep_ != "prep":
             continue
-        for g in c.subtree:
+        for g in subtree_of(c):
             # only through a PP whose object carries no content of its own ("along with many")
             if g.dep_ == "prep" and g.i != c.i and head_of(g).dep_ == "pobj" and (
                 head_of(g).pos_ in ("PRON", "ADJ", "NUM", "DET") or head_of(g).lemma_.lower() in _QUANTIFIERS

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.tree import children_of, lefts_of, rights_of, sentences_of, token_at, tokens_of
+from kg.extract.tree import children_of, lefts_of, rights_of, sentences_of, subtree_of, token_at, tokens_of
 from kg.lexicon import Lexicon
 from kg.ontology import choose_class, is_a
 
@@ -560,8 +560,8 @@ class MentionTable:
                 # "whose thriller The Salt Road", "the studio Acme Films": a name right after
                 # a determined type noun names it, whatever the parse says.
                 k = tok.i + 1
-                while k < len(tok.doc) and (tok.doc[k].text in ("\"", "“", "'", "‘", "The", "A", "and", ",")
-                                            or tok.doc[k].lemma_.lower() in lex.role_types):
+                while k < len(tok.doc) and (token_at(tok.doc, k).text in ("\"", "“", "'", "‘", "The", "A", "and", ",")
+                                            or token_at(tok.doc, k).lemma_.lower() in lex.role_types):
                     k += 1  # "the actor and campaigner Jane Doe"
                 follow = self.name_at(k) if k < len(tok.doc) else None
                 if follow is not None and self.spans[follow].start == k:
@@ -578,7 +578,7 @@ class MentionTable:
             # right before it (whatever the parser attached it to).
             if tok.dep_ == "appos":
                 left = tok.left_edge.i - 1
-                if left > 0 and tok.doc[left].text == ",":
+                if left > 0 and token_at(tok.doc, left).text == ",":
                     prev = self.name_at(left - 1)
                     if prev is not None:
                         return prev
@@ -831,7 +831,7 @@ def _hearst_head(tok: Token) -> Token | None:
             noun = noun.head
         # The parser may hang the list on a noun further left ("the implications of AI tools
         # like X"); the plural noun right before the preposition is the general term then.
-        before = prep.doc[prep.i - 1] if prep.i > 0 else None
+        before = token_at(prep.doc, prep.i - 1) if prep.i > 0 else None
         if before is not None and before.pos_ == "NOUN" and before.tag_ == "NNS" and before.i != noun.i:
             return before
         if noun.pos_ == "NOUN" and noun.tag_ in ("NNS", "NN"):
@@ -868,12 +868,12 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
         # Gerund phrase: the verb with its object ("easing copyright restrictions").
         for child in rights_of(head):
             if child.dep_ in ("dobj", "prt", "attr"):
-                right = max(right, max(t.i for t in child.subtree) + 1)
+                right = max(right, max(t.i for t in subtree_of(child)) + 1)
                 break
         return left, _trim_right(doc, left, right)
     for child in rights_of(head):
         if child.dep_ == "prep" and child.lower_ in KEEP_PP:
-            sub_right = max(t.i for t in child.subtree) + 1
+            sub_right = max(t.i for t in subtree_of(child)) + 1
             if _contains_clause(child) or sub_right - left > MAX_NP_TOKENS:
                 if child.lower_ == "of":
                     inner = _pp_core_end(child)
@@ -886,7 +886,7 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
         elif child.dep_ in ("prep", "relcl", "acl", "appos", "punct", "cc", "conj", "advcl", "prt"):
             break
         elif child.dep_ in ("compound", "amod", "nummod") and child.i == right:
-            right = max(t.i for t in child.subtree) + 1
+            right = max(t.i for t in subtree_of(child)) + 1
     return left, _trim_right(doc, left, right)
 
 
@@ -914,7 +914,7 @@ def _modifies(tok: Token, head: Token) -> bool:
 
 
 def _contains_clause(tok: Token) -> bool:
-    return any(t.dep_ in ("relcl", "acl", "advcl", "ccomp", "xcomp") or t.is_punct and t.text in ",;" for t in tok.subtree)
+    return any(t.dep_ in ("relcl", "acl", "advcl", "ccomp", "xcomp") or t.is_punct and t.text in ",;" for t in subtree_of(tok))
 
 
 def _pp_core_end(prep: Token) -> int | None:

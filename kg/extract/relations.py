@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Span, Token
 
 from kg.extract.clauses import COPULAS, Arg, Clause, agents_of, conjuncts, list_members, modality_of, patients_of, preps_of
-from kg.extract.tree import children_of, head_of, lefts_of, tokens_of
+from kg.extract.tree import children_of, head_of, lefts_of, subtree_of, token_at, tokens_of
 from kg.lexicon import Frame, Lexicon
 from kg.ontology import is_a
 
@@ -100,7 +100,7 @@ def _noun_preps(noun: Token) -> list[tuple[str, Arg]]:
 def _for_clause_subjects(verb: Token) -> list[tuple[str, Arg]]:
     """ "gave permission for his voice to be used": the subject of the for-to clause."""
     out: list[tuple[str, Arg]] = []
-    for c in verb.subtree:
+    for c in subtree_of(verb):
         if c.dep_ in ("advcl", "acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "for" for m in children_of(c)):
             for s in children_of(c):
                 if s.dep_ in ("nsubj", "nsubjpass"):
@@ -140,7 +140,7 @@ def _emit(clause: Clause, subj: Arg, obj: Arg, frame: Frame | None, verb: str, r
 def token_class(tok: Token, lex: Lexicon) -> str | None:
     """The class a noun's own words suggest (head-noun lexicon, then NER), or None."""
     lemma = tok.lemma_.lower()
-    prev = tok.doc[tok.i - 1].lemma_.lower() if tok.i > 0 else ""
+    prev = token_at(tok.doc, tok.i - 1).lemma_.lower() if tok.i > 0 else ""
     cls = lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
     if cls is None and tok.ent_type_:
         cls = lex.ner_types.get(tok.ent_type_)
@@ -407,7 +407,7 @@ def _credit(tok: Token) -> Iterator[Candidate]:
     if role is None:
         return
     actors = [tok] + [c for c in lefts_of(tok) if c.dep_ in ("nmod", "compound", "conj") and c.pos_ == "PROPN"
-                      and c.i + 1 < len(tok.doc) and tok.doc[c.i + 1].text == "/"]
+                      and c.i + 1 < len(tok.doc) and token_at(tok.doc, c.i + 1).text == "/"]
     for a in actors:
         yield Candidate(a, role, "as", "playedRole", "credit", RULE_CONFIDENCE["credit"], "positive", "asserted")
 
@@ -421,10 +421,10 @@ def whose_antecedent(whose: Token) -> Token | None:
     if t.dep_ == "relcl":
         return head_of(t)
     i = whose.i - 1
-    while i >= 0 and whose.doc[i].is_punct:
+    while i >= 0 and token_at(whose.doc, i).is_punct:
         i -= 1
-    if i >= 0 and whose.doc[i].pos_ in ("PROPN", "NOUN"):
-        return whose.doc[i]
+    if i >= 0 and token_at(whose.doc, i).pos_ in ("PROPN", "NOUN"):
+        return token_at(whose.doc, i)
     return None
 
 

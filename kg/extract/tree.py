@@ -20,7 +20,8 @@ from contextvars import ContextVar
 import numpy
 from spacy.tokens import Doc, Span, Token
 
-__all__ = ["ParseTree", "parse_tree", "sentences_of", "tokens_of", "token_at", "head_of", "children_of", "lefts_of", "rights_of"]
+__all__ = ["ParseTree", "parse_tree", "sentences_of", "tokens_of", "token_at", "head_of", "children_of", "lefts_of", "rights_of",
+           "subtree_of"]
 
 
 class ParseTree:
@@ -128,3 +129,26 @@ def rights_of(tok: Token) -> tuple[Token, ...]:
         i = tok.i
         return tuple([c for c in tree.children(i) if c.i > i])
     return tuple(tok.rights)
+
+
+def subtree_of(tok: Token) -> list[Token]:
+    """``list(tok.subtree)``: the token and its descendants, in spaCy's order (each left
+    child's subtree, the token, each right child's subtree)."""
+    tree = _current.get()
+    if tree is None or tree.doc is not tok.doc:
+        return list(tok.subtree)
+    out: list[Token] = []
+
+    def walk(t: Token) -> None:
+        i = t.i
+        kids = tree.children(i)
+        for c in kids:
+            if c.i < i:
+                walk(c)
+        out.append(t)
+        for c in kids:
+            if c.i > i:
+                walk(c)
+
+    walk(tok)
+    return out
