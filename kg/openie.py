@@ -197,7 +197,8 @@ def _relation(verb: Token) -> tuple[list[Piece], str | None]:
                 and c.lower_ not in _LINKING_ADVERBS:
             toks.append(c)  # "strictly maintain"
     head = head_of(verb)
-    if verb.dep_ == "xcomp" and head.pos_ in ("VERB", "AUX") and not any(c.dep_ in ("dobj", "dative") for c in children_of(head)):
+    if verb.dep_ == "xcomp" and head.pos_ in ("VERB", "AUX") and not any(
+            c.dep_ in ("dobj", "dative") for c in children_of(head)):
         return _relation(head)[0] + _own_relation(verb, toks), "catenative"
     if verb.dep_ == "xcomp" and head.pos_ == "ADJ" and head.dep_ == "acomp" and head_of(head).pos_ in ("VERB", "AUX"):
         return _relation(head_of(head))[0] + [head] + _own_relation(verb, toks), "adjective-catenative"
@@ -350,7 +351,8 @@ def _titles(sent: Span, lex: Lexicon) -> Iterator[_Draft]:
     for ent in sent.ents:
         if ent.label_ != "PERSON":
             continue
-        title = [t for c in lefts_of(ent.root) if c.i < ent.start and c.dep_ in ("compound", "amod", "nmod") for t in subtree_of(c)]
+        title = [t for c in lefts_of(ent.root) if c.i < ent.start and c.dep_ in ("compound", "amod", "nmod")
+                 for t in subtree_of(c)]
         title = [t for t in title if t.i < ent.start and t.pos_ in ("NOUN", "PROPN", "ADJ")
                  and t.lower_.rstrip(".") not in HONORIFICS]
         if not any((t.is_lower and t.pos_ == "NOUN") or t.lower_.rstrip(".") in roles for t in title):

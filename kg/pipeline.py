@@ -101,16 +101,19 @@ def collection_spaced(threshold: int = 50_000) -> Iterator[None]:
     article, and each older collection walks everything still alive (the loaded model, the
     extractions kept so far). Here the objects alive at the start are frozen out of the
     collector's reach (:func:`gc.freeze`) and young collections wait for ``threshold``
-    allocations; cycles are still collected. The previous settings return at the end.
+    allocations; cycles are still collected. The previous settings return at the end (objects
+    a caller froze before stay frozen, with those frozen here).
     """
     old = gc.get_threshold()
+    caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     gc.set_threshold(threshold, *old[1:])
     try:
         yield
     finally:
         gc.set_threshold(*old)
-        gc.unfreeze()
+        if not caller_froze:
+            gc.unfreeze()
 
 
 def _unique(articles: Iterable[Article], on_problem: Callable[[Problem], None]) -> Iterator[Article]:

@@ -106,3 +106,17 @@ def test_extraction_stream_spaces_collections_and_restores_the_settings(nlp) -> 
     next(stream)
     stream.close()  # abandoned midway
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_collection_spacing_keeps_what_a_caller_froze() -> None:
+    import gc
+
+    kept = [object() for _ in range(3)]  # noqa: F841 (alive while frozen)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with pipeline.collection_spaced():
+            pass
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()

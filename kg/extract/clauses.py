@@ -110,7 +110,8 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
     # "four performers: A, B and C" — names listed after a colon (the parser may hang them anywhere).
     doc = tok.doc
     end = max(t.i for t in subtree_of(tok)) if tok.pos_ == "NOUN" else tok.i
-    if tok.pos_ == "NOUN" and end + 2 < len(doc) and token_at(doc, end + 1).text == ":" and token_at(doc, end + 2).pos_ == "PROPN":
+    if (tok.pos_ == "NOUN" and end + 2 < len(doc) and token_at(doc, end + 1).text == ":"
+            and token_at(doc, end + 2).pos_ == "PROPN"):
         name = token_at(doc, end + 2)
         while name.dep_ in ("compound", "flat") and head_of(name).i != name.i and head_of(name).pos_ == "PROPN":
             name = head_of(name)
@@ -164,7 +165,8 @@ def group_end(tok: Token) -> int | None:
         if sep.text == "," and nxt.tag_ == "NNS":
             i += 2
             end = i
-        elif sep.text == "," and nxt.lower_ in ("and", "or") and i + 2 < len(doc) and token_at(doc, i + 2).tag_ == "NNS":
+        elif sep.text == "," and nxt.lower_ in ("and", "or") and i + 2 < len(doc) \
+                and token_at(doc, i + 2).tag_ == "NNS":
             i += 3
             end, seen_cc = i, True
         elif sep.lower_ in ("and", "or") and nxt.tag_ == "NNS":
@@ -289,7 +291,8 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         agents = agents_of(head)
         return (agents, "participle") if agents else None
     if dep == "advcl" and verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in children_of(verb)) \
-            and not any(c.dep_ == "mark" and c.lower_ not in ("in", "as") for c in children_of(verb)) and head.pos_ in ("VERB", "AUX"):
+            and not any(c.dep_ == "mark" and c.lower_ not in ("in", "as") for c in children_of(verb)) \
+            and head.pos_ in ("VERB", "AUX"):
         # A purpose infinitive shares the subject of its verb: "enrolled at X to study Y" (X studies Y);
         # after "call on X", "wait for X" that object controls: "called on the government to act";
         # after "from X" the "to" is a preposition the parser misread: "ranging from X to voice Y".
@@ -390,9 +393,11 @@ def patients_of(verb: Token) -> list[Arg]:
     if not out:
         # A gerund clause is the object: "suggested easing the rules", "banned using clones".
         for c in children_of(verb):
-            if c.dep_ in ("xcomp", "ccomp") and c.tag_ == "VBG" and not any(g.dep_.startswith("nsubj") for g in children_of(c)):
+            if c.dep_ in ("xcomp", "ccomp") and c.tag_ == "VBG" and not any(
+                    g.dep_.startswith("nsubj") for g in children_of(c)):
                 out.append(Arg(c, "gerund"))
-    if not out and verb.dep_ == "relcl" and not any(c.dep_ in ("nsubj",) and c.lower_ in ("who", "which", "that") for c in children_of(verb)):
+    if not out and verb.dep_ == "relcl" and not any(
+            c.dep_ in ("nsubj",) and c.lower_ in ("who", "which", "that") for c in children_of(verb)):
         # "the movement it represents": the antecedent is the relative clause's object
         # (not in "X, whose president spoke": there the gap is in the subject).
         subjects = [c for c in children_of(verb) if c.dep_ == "nsubj"]
@@ -485,7 +490,8 @@ def _question_tokens(doc: Doc) -> frozenset[int]:
     got = doc.user_data.get(_QUESTION_KEY)
     if got is None:
         text = doc.text
-        got = frozenset(i for s in sentences_of(doc) if text[s.start_char:s.end_char].rstrip().rstrip("\"'”’)").endswith("?")
+        got = frozenset(i for s in sentences_of(doc)
+                        if text[s.start_char:s.end_char].rstrip().rstrip("\"'”’)").endswith("?")
                         for i in range(s.start, s.end))
         doc.user_data[_QUESTION_KEY] = got
     return got
@@ -627,7 +633,8 @@ def _verb_misparsed_as_modifier(tok: Token, lex: Lexicon) -> Clause | None:
     if noun.dep_ == "appos":
         subject = head_of(noun)
     else:
-        names = [c for c in lefts_of(noun) if c.dep_ in ("nmod", "compound", "poss") and c.pos_ == "PROPN" and c.i < tok.i]
+        names = [c for c in lefts_of(noun)
+                 if c.dep_ in ("nmod", "compound", "poss") and c.pos_ == "PROPN" and c.i < tok.i]
         if not names:
             return None
         subject = names[-1]

@@ -165,7 +165,8 @@ def resolve_coreference(table: MentionTable) -> None:
                 # "it": the subject of a main clause of this or the previous sentence.
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")
                          and s_here - sent_of[a.start] <= 1 and not _plural(doc, a)
-                         and token_at(doc, a.head).dep_ in ("nsubj", "nsubjpass") and token_at(doc, a.head).head.dep_ == "ROOT"]
+                         and token_at(doc, a.head).dep_ in ("nsubj", "nsubjpass")
+                         and token_at(doc, a.head).head.dep_ == "ROOT"]
                 if not cands:
                     # Else the topic of the previous sentence: its first non-person name.
                     cands = [(j, a) for j, a in reversed(before) if a.kind == "name" and s_here - sent_of[a.start] == 1

@@ -133,10 +133,11 @@ class MentionTable:
         """Token range of a name without a leading determiner or trailing possessive/punctuation."""
         start, end = span.start, span.end
         doc = self.doc
-        while start < end and (token_at(doc, start).lower_ in ("the", "a", "an") or token_at(doc, start).is_punct
-                               or token_at(doc, start).tag_ == "POS" or token_at(doc, start).text in ("'s", "’s")):
+        toks = tokens_of(doc)
+        while start < end and (toks[start].lower_ in ("the", "a", "an") or toks[start].is_punct
+                               or toks[start].tag_ == "POS" or toks[start].text in ("'s", "’s")):
             start += 1
-        while end > start and (token_at(doc, end - 1).tag_ == "POS" or token_at(doc, end - 1).is_punct or token_at(doc, end - 1).text in "/\\|"):
+        while end > start and (toks[end - 1].tag_ == "POS" or toks[end - 1].is_punct or toks[end - 1].text in "/\\|"):
             end -= 1
         return start, end
 
@@ -189,40 +190,42 @@ class MentionTable:
                     self._add_ner_span(piece, ent.label_)
 
     def _add_ner_span(self, ent: Span, label: str) -> None:
-        if True:
-            start, end = self._trim(ent)
-            if start >= end or not self._free(start, end):
-                return
-            if end - start == 1 and token_at(self.doc, start).text in self.lex.not_entities:
-                return
-            head = self.doc[start:end].root.i
-            # Proper nouns compounded to the name's head belong to it ("Captain" + "Vega").
-            while start > 0 and token_at(self.doc, start - 1).pos_ == "PROPN" and token_at(self.doc, start - 1).dep_ == "compound" \
-                    and token_at(self.doc, start - 1).head.i == head and start - 1 not in self.by_token \
-                    and token_at(self.doc, start - 1).text[:1].isalpha():
-                start -= 1
-            start, title_cls = self._strip_titles(start, end, person=label == "PERSON")
-            if start >= end or not any(token_at(self.doc, k).text[:1].isalnum() for k in range(start, end)):
-                return
-            m = MentionSpan(start, end, "name", head)
-            self._name_class_votes(m, label)
-            if title_cls:
-                m.vote(title_cls, W_ROLE, "title")
-            self._add(m)
+        toks = tokens_of(self.doc)
+        start, end = self._trim(ent)
+        if start >= end or not self._free(start, end):
+            return
+        if end - start == 1 and toks[start].text in self.lex.not_entities:
+            return
+        head = self.doc[start:end].root.i
+        # Proper nouns compounded to the name's head belong to it ("Captain" + "Vega").
+        while start > 0 and toks[start - 1].pos_ == "PROPN" and toks[start - 1].dep_ == "compound" \
+                and toks[start - 1].head.i == head and start - 1 not in self.by_token \
+                and toks[start - 1].text[:1].isalpha():
+            start -= 1
+        start, title_cls = self._strip_titles(start, end, person=label == "PERSON")
+        if start >= end or not any(toks[k].text[:1].isalnum() for k in range(start, end)):
+            return
+        m = MentionSpan(start, end, "name", head)
+        self._name_class_votes(m, label)
+        if title_cls:
+            m.vote(title_cls, W_ROLE, "title")
+        self._add(m)
 
     def _strip_titles(self, start: int, end: int, person: bool = False) -> tuple[int, str | None]:
         """Honorifics ("Sen.", "Dr.") are not part of a name; they tell its class. In a name NER
         took for a person, a leading role noun is a title too ("CEO Jane Doe")."""
         doc, cls = self.doc, None
+        toks = tokens_of(doc)
         while start < end - 1:
-            word = token_at(doc, start).text.rstrip(".")
-            lemma = token_at(doc, start).lemma_.lower()
+            word = toks[start].text.rstrip(".")
+            lemma = toks[start].lemma_.lower()
             if word in self.lex.title_types:
                 cls = self.lex.title_types[word]
                 start += 1
-                while start < end - 1 and token_at(doc, start).text == ".":
+                while start < end - 1 and toks[start].text == ".":
                     start += 1
-            elif person and (lemma in self.lex.role_types or lemma in self.lex.roles) and token_at(doc, start + 1).text[:1].isupper():
+            elif person and (lemma in self.lex.role_types or lemma in self.lex.roles) \
+                    and toks[start + 1].text[:1].isupper():
                 cls = self.lex.role_types.get(lemma, "Person")  # "CEO Jane Doe", "Director Jane Doe"
                 start += 1
             else:
@@ -357,24 +360,26 @@ class MentionTable:
         Collective"). Role nouns and titles at its start stay out ("chief executive Jane Doe");
         a run holding two known names is left alone ("Acme CEO Jane Doe")."""
         doc, lex = self.doc, self.lex
+        toks = tokens_of(doc)
         for sent in sentences_of(doc):
             # A sentence's first word is capitalised anyway: it starts a run only if tagged a name.
-            i = sent.start if token_at(doc, sent.start).pos_ == "PROPN" else sent.start + 1
+            i = sent.start if toks[sent.start].pos_ == "PROPN" else sent.start + 1
             while i < sent.end:
-                if not _capitalised(token_at(doc, i)):
+                if not _capitalised(toks[i]):
                     i += 1
                     continue
                 j = i
-                while j < sent.end and (_capitalised(token_at(doc, j)) or (
-                        token_at(doc, j).text in ("-", "–") and not token_at(doc, j - 1).whitespace_ and not token_at(doc, j).whitespace_
-                        and j + 1 < sent.end and _capitalised(token_at(doc, j + 1))) or (
-                        token_at(doc, j).lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(token_at(doc, j + 1))
+                while j < sent.end and (_capitalised(toks[j]) or (
+                        toks[j].text in ("-", "–") and not toks[j - 1].whitespace_ and not toks[j].whitespace_
+                        and j + 1 < sent.end and _capitalised(toks[j + 1])) or (
+                        toks[j].lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(toks[j + 1])
                         # "Acme and Globex" are two names when the parser coordinates them
-                        and not (token_at(doc, j).lower_ == "and" and token_at(doc, j + 1).dep_ == "conj"))):
+                        and not (toks[j].lower_ == "and" and toks[j + 1].dep_ == "conj"))):
                     j += 1
                 start = i
-                while start < j and (token_at(doc, start).lemma_.lower() in lex.role_types or token_at(doc, start).lemma_.lower() in lex.roles
-                                     or token_at(doc, start).text.rstrip(".") in lex.title_types or token_at(doc, start).lower_ == "the"):
+                while start < j and (toks[start].lemma_.lower() in lex.role_types
+                                     or toks[start].lemma_.lower() in lex.roles
+                                     or toks[start].text.rstrip(".") in lex.title_types or toks[start].lower_ == "the"):
                     start += 1
                 self._claim_run(start, j)
                 i = j
@@ -560,7 +565,8 @@ class MentionTable:
                 # "whose thriller The Salt Road", "the studio Acme Films": a name right after
                 # a determined type noun names it, whatever the parse says.
                 k = tok.i + 1
-                while k < len(tok.doc) and (token_at(tok.doc, k).text in ("\"", "“", "'", "‘", "The", "A", "and", ",")
+                while k < len(tok.doc) and (
+                        token_at(tok.doc, k).text in ("\"", "“", "'", "‘", "The", "A", "and", ",")
                                             or token_at(tok.doc, k).lemma_.lower() in lex.role_types):
                     k += 1  # "the actor and campaigner Jane Doe"
                 follow = self.name_at(k) if k < len(tok.doc) else None
@@ -571,7 +577,8 @@ class MentionTable:
             # Naming participle: "a non-profit called the Open Image Project" — the name.
             for c in children_of(tok):
                 if c.dep_ == "acl" and c.lemma_.lower() in ("call", "name", "dub", "know"):
-                    named = next((g for g in children_of(c) if g.dep_ in ("oprd", "attr", "dobj") and g.pos_ == "PROPN"), None)
+                    named = next((g for g in children_of(c)
+                                  if g.dep_ in ("oprd", "attr", "dobj") and g.pos_ == "PROPN"), None)
                     if named is not None:
                         return self._resolve_token(named, depth + 1)
             # Descriptive apposition: "Acme, a firm that ..." — the description is the name
@@ -596,9 +603,9 @@ class MentionTable:
         """A proper noun NER missed: the contiguous run of proper nouns around it."""
         doc = self.doc
         start = end = tok.i
-        while start > 0 and token_at(doc, start - 1).pos_ == "PROPN" and token_at(doc, start - 1).i not in self.by_token:
+        while start > 0 and token_at(doc, start - 1).pos_ == "PROPN" and start - 1 not in self.by_token:
             start -= 1
-        while end + 1 < len(doc) and token_at(doc, end + 1).pos_ == "PROPN" and token_at(doc, end + 1).i not in self.by_token:
+        while end + 1 < len(doc) and token_at(doc, end + 1).pos_ == "PROPN" and end + 1 not in self.by_token:
             end += 1
         # A version number belongs to a product's name: "Lumen 2", "Model 3".
         if end + 1 < len(doc) and token_at(doc, end + 1).like_num and token_at(doc, end + 1).head.i == end \
@@ -709,7 +716,8 @@ def _split_coordination(ent: Span, known: set[str] = frozenset()) -> list[Span]:
                 return [left, *_split_coordination(right, known)]
     for tok in tokens_of(ent):
         if tok.dep_ == "conj" and tok.head.i in range(ent.start, ent.end) and not (ent.start <= tok.head.head.i < ent.end):
-            cc = next((t for t in tokens_of(doc)[tok.head.i + 1: tok.i] if t.dep_ == "cc" and t.lower_ in ("and", "or")), None)
+            cc = next((t for t in tokens_of(doc)[tok.head.i + 1: tok.i]
+                       if t.dep_ == "cc" and t.lower_ in ("and", "or")), None)
             if cc is None:
                 continue
             left = doc[ent.start: cc.i]
@@ -780,7 +788,9 @@ _NAME_JOINERS = frozenset({"of", "and", "&", "for", "the", "de", "la", "von", "v
 def _surname(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     """The last word of a name as tokens, hyphenated parts included ("Ashby-Kerr")."""
     k = end - 1
-    while k - 2 >= start and token_at(doc, k - 1).text in ("-", "–") and not token_at(doc, k - 2).whitespace_ and not token_at(doc, k - 1).whitespace_:
+    toks = tokens_of(doc)
+    while k - 2 >= start and toks[k - 1].text in ("-", "–") and not toks[k - 2].whitespace_ \
+            and not toks[k - 1].whitespace_:
         k -= 2
     return tuple(t.text for t in tokens_of(doc)[k:end])
 
@@ -825,7 +835,8 @@ def _hearst_head(tok: Token) -> Token | None:
     if t.dep_ != "pobj":
         return None
     prep = t.head
-    if prep.lower_ in ("like", "including") or (prep.lower_ == "as" and any(c.lower_ == "such" for c in lefts_of(prep))):
+    if prep.lower_ in ("like", "including") or (
+            prep.lower_ == "as" and any(c.lower_ == "such" for c in lefts_of(prep))):
         noun = prep.head
         if noun.lower_ == "such" and noun.head.pos_ == "NOUN":
             noun = noun.head
@@ -854,7 +865,8 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
         left = k
     # Strip determiners / possessive pronouns / punctuation at the left edge.
     while left < head.i and (
-        token_at(doc, left).dep_ in ("det", "predet", "preconj") or token_at(doc, left).tag_ in ("PRP$", "DT", "POS", "WDT")
+        token_at(doc, left).dep_ in ("det", "predet", "preconj")
+        or token_at(doc, left).tag_ in ("PRP$", "DT", "POS", "WDT")
         or token_at(doc, left).is_punct or token_at(doc, left).lower_ in ("such",)
     ):
         left += 1
@@ -914,7 +926,8 @@ def _modifies(tok: Token, head: Token) -> bool:
 
 
 def _contains_clause(tok: Token) -> bool:
-    return any(t.dep_ in ("relcl", "acl", "advcl", "ccomp", "xcomp") or t.is_punct and t.text in ",;" for t in subtree_of(tok))
+    return any(t.dep_ in ("relcl", "acl", "advcl", "ccomp", "xcomp") or t.is_punct and t.text in ",;"
+               for t in subtree_of(tok))
 
 
 def _pp_core_end(prep: Token) -> int | None:
@@ -926,6 +939,7 @@ def _pp_core_end(prep: Token) -> int | None:
 
 
 def _trim_right(doc: Doc, left: int, right: int) -> int:
-    while right > left + 1 and (token_at(doc, right - 1).is_punct or token_at(doc, right - 1).dep_ in ("cc", "prep", "det")):
+    while right > left + 1 and (token_at(doc, right - 1).is_punct
+                                or token_at(doc, right - 1).dep_ in ("cc", "prep", "det")):
         right -= 1
     return right

@@ -101,7 +101,8 @@ def _for_clause_subjects(verb: Token) -> list[tuple[str, Arg]]:
     """ "gave permission for his voice to be used": the subject of the for-to clause."""
     out: list[tuple[str, Arg]] = []
     for c in subtree_of(verb):
-        if c.dep_ in ("advcl", "acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "for" for m in children_of(c)):
+        if c.dep_ in ("advcl", "acl", "relcl", "ccomp") and any(
+                m.dep_ == "mark" and m.lower_ == "for" for m in children_of(c)):
             for s in children_of(c):
                 if s.dep_ in ("nsubj", "nsubjpass"):
                     out.extend(("for", Arg(t, "prep")) for t in conjuncts(s))
@@ -181,7 +182,8 @@ def _salient(verb: Token, lex: Lexicon, predicate: str) -> list[Arg]:
     the reported event, not what the claim is about: "alleges that Acme trained X on Y" argues
     nothing about Acme (but "recommended that Congress create X" does recommend to Congress)."""
     out: list[Arg] = []
-    verbs = [verb] + [c for c in children_of(verb) if c.dep_ == "conj" and any(g.dep_ == "mark" for g in children_of(c))]
+    verbs = [verb] + [c for c in children_of(verb)
+                      if c.dep_ == "conj" and any(g.dep_ == "mark" for g in children_of(c))]
     for v in verbs:
         out += [Arg(a.token, "clause") for a in agents_of(v)
                 if predicate != "argues" or not _is_agent_noun(a.token, lex)]
@@ -380,7 +382,8 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
 
 def _role_in_work(tok: Token, subjects: list[Arg], clause: Clause) -> Iterator[Candidate]:
     """ "known for his role as C in W": W is a work the person is known for."""
-    as_obj = [g for c in children_of(tok) if c.dep_ == "prep" and c.lower_ == "as" for g in children_of(c) if g.dep_ == "pobj"]
+    as_obj = [g for c in children_of(tok) if c.dep_ == "prep" and c.lower_ == "as"
+              for g in children_of(c) if g.dep_ == "pobj"]
     scopes = list(as_obj) + [tok]
     if tok.dep_ == "pobj" and head_of(head_of(tok)).pos_ == "VERB":
         scopes.append(head_of(head_of(tok)))
@@ -479,7 +482,8 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     if tok.pos_ != "NOUN":
         return
     predicate = _role_predicate(tok, lex)
-    if predicate is None or any(c.lower_ in ("former", "ex", "onetime", "one-time", "erstwhile") for c in lefts_of(tok)):
+    if predicate is None or any(c.lower_ in ("former", "ex", "onetime", "one-time", "erstwhile")
+                                for c in lefts_of(tok)):
         return  # "a former researcher at X" says nothing about now
     orgs = _role_organisations(tok)
     # "the union's director of contracts": a department's head works for the organisation.

@@ -2,8 +2,9 @@
 
 spaCy makes a new :class:`~spacy.tokens.Token` object every time a token is reached:
 ``doc[i]``, ``tok.head``, ``tok.children``, iterating a Doc or a Span. The extraction rules
-reach tokens millions of times per thousand articles, and making those objects was the
-largest single cost of extraction. Inside ``with parse_tree(doc):`` the functions below read
+reach tokens millions of times per thousand articles (6.5 million Token objects for 300
+Wikinews articles; 1.2 million with these tables, and extraction about 9 % faster).
+Inside ``with parse_tree(doc):`` the functions below read
 tokens, heads and children from tables built once for that Doc. Outside it, or for a token of
 another Doc, they ask spaCy, so every rule works on any token; the answers are the same either
 way (``tests/test_tree.py`` checks them against spaCy on parsed news).
@@ -20,8 +21,8 @@ from contextvars import ContextVar
 import numpy
 from spacy.tokens import Doc, Span, Token
 
-__all__ = ["ParseTree", "parse_tree", "sentences_of", "tokens_of", "token_at", "head_of", "children_of", "lefts_of", "rights_of",
-           "subtree_of"]
+__all__ = ["ParseTree", "parse_tree", "sentences_of", "tokens_of", "token_at", "head_of", "children_of",
+           "lefts_of", "rights_of", "subtree_of"]
 
 
 class ParseTree:
