@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
@@ -92,6 +93,11 @@ def cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+_spacing_lock = threading.Lock()
+_spacing_users = 0
+_spacing_saved: tuple[tuple[int, ...], bool] = ((700, 10, 10), False)
+
+
 @contextmanager
 def collection_spaced(threshold: int = 50_000) -> Iterator[None]:
     """Space out CPython's cycle collections while a stream of articles is parsed and extracted.
@@ -101,19 +107,29 @@ def collection_spaced(threshold: int = 50_000) -> Iterator[None]:
     article, and each older collection walks everything still alive (the loaded model, the
     extractions kept so far). Here the objects alive at the start are frozen out of the
     collector's reach (:func:`gc.freeze`) and young collections wait for ``threshold``
-    allocations; cycles are still collected. The previous settings return at the end (objects
-    a caller froze before stay frozen, with those frozen here).
+    allocations; cycles are still collected.
+
+    The settings are process-wide, so blocks are counted: the first to enter saves the
+    caller's settings, the last to leave (in any order: streams consumed alternately, Dask
+    tasks in threads) restores them. Objects a caller froze before stay frozen.
     """
-    old = gc.get_threshold()
-    caller_froze = gc.get_freeze_count() > 0
-    gc.freeze()
-    gc.set_threshold(threshold, *old[1:])
+    global _spacing_users, _spacing_saved
+    with _spacing_lock:
+        if _spacing_users == 0:
+            _spacing_saved = (gc.get_threshold(), gc.get_freeze_count() > 0)
+            gc.freeze()
+            gc.set_threshold(threshold, *_spacing_saved[0][1:])
+        _spacing_users += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
-        if not caller_froze:
-            gc.unfreeze()
+        with _spacing_lock:
+            _spacing_users -= 1
+            if _spacing_users == 0:
+                old, caller_froze = _spacing_saved
+                gc.set_threshold(*old)
+                if not caller_froze:
+                    gc.unfreeze()
 
 
 def _unique(articles: Iterable[Article], on_problem: Callable[[Problem], None]) -> Iterator[Article]:

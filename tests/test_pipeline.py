@@ -120,3 +120,17 @@ def test_collection_spacing_keeps_what_a_caller_froze() -> None:
         assert gc.get_freeze_count() >= frozen
     finally:
         gc.unfreeze()
+
+
+def test_overlapping_collection_spacing_restores_the_settings_when_the_last_block_ends() -> None:
+    """Two streams consumed alternately (or Dask tasks in threads) end in any order."""
+    import gc
+
+    before = gc.get_threshold()
+    a, b = pipeline.collection_spaced(), pipeline.collection_spaced()
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)  # the first to enter leaves first
+    assert gc.get_threshold()[0] == 50_000 and gc.get_freeze_count() > 0  # b still runs
+    b.__exit__(None, None, None)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

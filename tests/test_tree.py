@@ -171,3 +171,61 @@ def test_extraction_is_the_same_with_spacys_navigation(news_docs, monkeypatch):
     without = [extract_article(d, a, lex) for d, a in zip(news_docs, articles)]
     assert sum(len(x.relations) for x in without) > 20  # real extractions, not empty ones
     assert with_tables == without
+
+
+def test_subtree_of_a_chain_thousands_deep(nlp):
+    """A long list of conjuncts chains each item to the one before: no recursion limit."""
+    from spacy.tokens import Doc
+
+    n = 5000
+    words = [f"w{i}" for i in range(n)]
+    heads = [0] + list(range(n - 1))  # token i depends on token i - 1
+    deps = ["ROOT"] + ["conj"] * (n - 1)
+    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
+    with parse_tree(doc):
+        got = [t.i for t in subtree_of(doc[0])]
+    assert got == [t.i for t in doc[0].subtree] == list(range(n))
+
+
+def test_sentence_text_is_the_doc_text_between_its_offsets(news_docs):
+    """What _question_tokens reads instead of Span.text."""
+    for doc in news_docs:
+        for s in doc.sents:
+            assert doc.text[s.start_char:s.end_char] == s.text
+
+
+def test_noun_rules_yield_nothing_for_tokens_nominal_relations_skips(news_docs):
+    """nominal_relations calls _credit only for names, _possessive for nouns and names and
+    _roles for nouns; the rules themselves yield nothing for other tokens."""
+    from kg.extract.relations import _credit, _possessive, _roles
+    from kg.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    checked = 0
+    for doc in news_docs:
+        with parse_tree(doc):
+            for t in doc:
+                if t.pos_ != "PROPN":
+                    assert list(_credit(t)) == []
+                if t.pos_ not in ("NOUN", "PROPN"):
+                    assert list(_possessive(t, lex)) == []
+                if t.pos_ != "NOUN":
+                    assert list(_roles(t, lex)) == []
+                    checked += 1
+    assert checked > 1000
+
+
+def test_coreference_looks_back_far_enough(news_docs, monkeypatch):
+    """Candidate antecedents come from the last _LOOK_BACK sentences only; looking back over
+    the whole article gives the same extractions."""
+    from kg.extract import coref, extract_article
+    from kg.lexicon import load_lexicon
+    from kg.model import Article
+
+    lex = load_lexicon()
+    articles = [Article(id=f"w{i}", text=d.text) for i, d in enumerate(news_docs)]
+    windowed = [extract_article(d, a, lex) for d, a in zip(news_docs, articles)]
+    monkeypatch.setattr(coref, "_LOOK_BACK", 10**9)
+    whole = [extract_article(d, a, lex) for d, a in zip(news_docs, articles)]
+    assert sum(1 for x in whole for m in x.mentions if m.antecedent is not None) > 20
+    assert windowed == whole

@@ -134,22 +134,23 @@ def rights_of(tok: Token) -> tuple[Token, ...]:
 
 def subtree_of(tok: Token) -> list[Token]:
     """``list(tok.subtree)``: the token and its descendants, in spaCy's order (each left
-    child's subtree, the token, each right child's subtree)."""
+    child's subtree, the token, each right child's subtree). Iterative: a chain of thousands
+    of dependents (a long list of conjuncts) is no problem."""
     tree = _current.get()
     if tree is None or tree.doc is not tok.doc:
         return list(tok.subtree)
     out: list[Token] = []
-
-    def walk(t: Token) -> None:
+    # A stack of (token, expanded): an unexpanded token is replaced by its left subtrees, itself
+    # (expanded, to be emitted) and its right subtrees, pushed in reverse.
+    stack: list[tuple[Token, bool]] = [(tok, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            out.append(t)
+            continue
         i = t.i
         kids = tree.children(i)
-        for c in kids:
-            if c.i < i:
-                walk(c)
-        out.append(t)
-        for c in kids:
-            if c.i > i:
-                walk(c)
-
-    walk(tok)
+        stack.extend((c, False) for c in reversed(kids) if c.i > i)
+        stack.append((t, True))
+        stack.extend((c, False) for c in reversed(kids) if c.i < i)
     return out
