@@ -602,32 +602,33 @@ class MentionTable:
     def _proper_name(self, tok: Token) -> int | None:
         """A proper noun NER missed: the contiguous run of proper nouns around it."""
         doc = self.doc
+        toks = tokens_of(doc)
         start = end = tok.i
-        while start > 0 and token_at(doc, start - 1).pos_ == "PROPN" and start - 1 not in self.by_token:
+        while start > 0 and toks[start - 1].pos_ == "PROPN" and start - 1 not in self.by_token:
             start -= 1
-        while end + 1 < len(doc) and token_at(doc, end + 1).pos_ == "PROPN" and end + 1 not in self.by_token:
+        while end + 1 < len(doc) and toks[end + 1].pos_ == "PROPN" and end + 1 not in self.by_token:
             end += 1
         # A version number belongs to a product's name: "Lumen 2", "Model 3".
-        if end + 1 < len(doc) and token_at(doc, end + 1).like_num and token_at(doc, end + 1).head.i == end \
-                and token_at(doc, end + 1).i not in self.by_token and len(token_at(doc, end + 1).text) <= 4:
+        if end + 1 < len(doc) and toks[end + 1].like_num and toks[end + 1].head.i == end \
+                and end + 1 not in self.by_token and len(toks[end + 1].text) <= 4:
             end += 1
-        if token_at(doc, start).lower_ in ("the",):
+        if toks[start].lower_ in ("the",):
             start += 1
-        while start < end and not token_at(doc, start).text[:1].isalnum():
+        while start < end and not toks[start].text[:1].isalnum():
             start += 1
-        if start > end or not any(token_at(doc, k).text[:1].isalnum() for k in range(start, end + 1)):
+        if start > end or not any(toks[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
-        if start == end and (token_at(doc, start).text in self.lex.not_entities
-                             or token_at(doc, start).text.rstrip(".") in self.lex.title_types):
+        if start == end and (toks[start].text in self.lex.not_entities
+                             or toks[start].text.rstrip(".") in self.lex.title_types):
             return None
         start, title_cls = self._strip_titles(start, end + 1)
-        if not any(token_at(doc, k).text[:1].isalnum() for k in range(start, end + 1)):
+        if not any(toks[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
         m = MentionSpan(start, end + 1, "name", tok.i)
         if title_cls:
             m.vote(title_cls, W_ROLE, "title")
         self._name_class_votes(m, None)
-        head = token_at(doc, tok.i)
+        head = toks[tok.i]
         member_of = _hearst_head(head)
         if member_of is not None:
             cls = self.lex.head_types.get(member_of.lemma_.lower()) or self.lex.role_types.get(member_of.lemma_.lower())

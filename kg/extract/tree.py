@@ -2,8 +2,8 @@
 
 spaCy makes a new :class:`~spacy.tokens.Token` object every time a token is reached:
 ``doc[i]``, ``tok.head``, ``tok.children``, iterating a Doc or a Span. The extraction rules
-reach tokens millions of times per thousand articles (6.5 million Token objects for 300
-Wikinews articles; 1.2 million with these tables, and extraction about 9 % faster).
+reach tokens millions of times per thousand articles (6.7 million Token objects for 300
+Wikinews articles; under 1.2 million with these tables, and extraction about 9 % faster).
 Inside ``with parse_tree(doc):`` the functions below read
 tokens, heads and children from tables built once for that Doc. Outside it, or for a token of
 another Doc, they ask spaCy, so every rule works on any token; the answers are the same either
