@@ -12,11 +12,14 @@ import os
 import re
 from functools import cache
 
+import numpy
 import spacy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.errors import KgError
+from kg.fastpipes import install_fast_pipes
 
 __all__ = ["DEFAULT_MODELS", "load_model", "model_name", "text_for_parsing", "paragraph_boundaries"]
 
@@ -45,10 +48,18 @@ def paragraph_boundaries(doc: Doc) -> Doc:
 
     Runs before the parser, which respects sentence starts set in advance.
     """
-    for tok in doc[1:]:
-        prev = doc[tok.i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
-            tok.is_sent_start = not tok.is_space or tok.is_sent_start
+    if len(doc) < 2:
+        return doc
+    # A token's trailing whitespace is one space or nothing, so a line break is always inside a
+    # token's text (a whitespace token's, mostly): look each distinct token text up once.
+    orths = doc.to_array(ORTH)
+    strings = doc.vocab.strings
+    breaking = [h for h in numpy.unique(orths).tolist() if "\n" in strings[h]]
+    if breaking:
+        for i in (numpy.flatnonzero(numpy.isin(orths[:-1], breaking)) + 1).tolist():
+            tok = doc[i]
+            if not tok.is_space:
+                tok.is_sent_start = True
     return doc
 
 
@@ -69,6 +80,7 @@ def load_model(name: str | None = None) -> Language:
         raise KgError(f"spaCy model {resolved!r} lacks {', '.join(missing)}: kg needs a trained pipeline")
     nlp.max_length = max(nlp.max_length, 5_000_000)
     nlp.add_pipe("kg_paragraph_boundaries", before="parser")
+    install_fast_pipes(nlp)
     return nlp
 
 
