@@ -1,4 +1,4 @@
-"""Faster stand-ins, with identical output, for two spaCy components that visit every token.
+"""Faster matching and lemmatisation, with identical output, for two spaCy components.
 
 After its tagger and parser, ``en_core_web_sm`` runs an attribute ruler (tag → POS and
 morphology, plus word-specific exceptions) and a rule lemmatizer. Timed component by component
@@ -10,15 +10,15 @@ on 300 Wikinews articles (``bench/pipes.py``) they took 4.2 s and 2.5 s of a 38 
   token's values plus the few that require none. The ruler's own ``set_annotations`` applies
   the matches, so the attributes are written by spaCy's code, in spaCy's order.
 - The lemmatizer's cache keeps only the answers that went through its suffix rules: base forms
-  and parts of speech without rules are worked out again at every token. A rule or lookup
-  lemma depends on nothing but the token's orth, POS and morphology (and the fixed tables), so
-  :class:`CachedLemmatizer` remembers every answer under that key.
+  and parts of speech without rules are worked out again at every token, and each new word is
+  looked up in word lists by scanning them. A rule or lookup lemma depends on nothing but the
+  token's orth, POS and morphology (and the fixed tables), so :class:`LemmaCache` remembers
+  every answer under that key, and works new ones out with the lists turned into sets.
 
-:func:`install_fast_pipes` swaps them in only where that reasoning holds: the stock
-``AttributeRuler`` whose patterns use exact values, ``IN``, ``NOT_IN`` and ``REGEX`` on the
-attributes in ``_STRING_ATTRS``/``_FLAG_ATTRS``, and the stock rule or lookup lemmatizer.
-Anything else keeps spaCy's component. ``KG_FAST_PIPES=0`` turns both off (the bench and the
-tests compare the two).
+:func:`install_fast_pipes` changes only the stock ``AttributeRuler`` whose patterns use exact
+values, ``IN``, ``NOT_IN`` and ``REGEX`` on the attributes in ``_STRING_ATTRS``/``_FLAG_ATTRS``,
+and the stock rule or lookup lemmatizer; anything else stays as spaCy made it.
+``KG_FAST_PIPES=0`` in the environment turns both changes off.
 """
 
 from __future__ import annotations
@@ -26,18 +26,19 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from spacy.attrs import DEP, IS_ALPHA, IS_DIGIT, IS_PUNCT, IS_SPACE, LEMMA, LOWER, MORPH, NORM, ORTH, POS, TAG
+from spacy.errors import Errors
 from spacy.lang.en.lemmatizer import EnglishLemmatizer
 from spacy.language import Language
 from spacy.pipeline import AttributeRuler, Lemmatizer
-from spacy.strings import StringStore
 from spacy.lookups import Lookups
+from spacy.strings import StringStore
 from spacy.tokens import Doc, Token
 
-__all__ = ["CachedLemmatizer", "IndexedRulerMatch", "compile_ruler", "fast_pipes_enabled", "install_fast_pipes"]
+__all__ = ["IndexedRulerMatch", "LemmaCache", "Unsupported", "compile_ruler", "fast_pipes_enabled", "install_fast_pipes"]
 
 # Matcher keys compared by the hash of a string value, and the Doc column holding it.
 _STRING_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "NORM": NORM, "TAG": TAG, "DEP": DEP}
@@ -47,7 +48,8 @@ _FLAG_ATTRS = {"IS_SPACE": IS_SPACE, "IS_PUNCT": IS_PUNCT, "IS_ALPHA": IS_ALPHA,
 _ANCHOR_ORDER = ("LOWER", "ORTH", "TEXT", "NORM", "TAG", "DEP")
 _PURE_LEMMATIZERS = (Lemmatizer, EnglishLemmatizer)  # classes whose lemma depends on orth, POS, morph only
 _PURE_MODES = ("rule", "lookup")
-_MEMO_LIMIT = 200_000  # distinct token rows remembered by the ruler index before it starts again
+_MEMO_LIMIT = 50_000  # distinct token rows the ruler index remembers before it starts again
+_LEMMA_LIMIT = 200_000  # distinct (orth, POS, morph) keys the lemma cache holds before it starts again
 
 
 def fast_pipes_enabled() -> bool:
@@ -216,59 +218,111 @@ def compile_ruler(ruler: AttributeRuler) -> IndexedRulerMatch:
     return IndexedRulerMatch(compiled, tuple(sorted(columns, key=columns.__getitem__)), anchors, unanchored, strings)
 
 
-class IndexedAttributeRuler:
-    """The pipeline's attribute ruler, matching with :class:`IndexedRulerMatch`."""
+class _RulerMatch:
+    """Installed as a ruler's ``match``: the index while the patterns are those it was built
+    from; spaCy's Matcher again if patterns are added later that the index cannot reproduce."""
 
-    def __init__(self, ruler: AttributeRuler):
+    def __init__(self, ruler: AttributeRuler, index: IndexedRulerMatch):
         self.ruler = ruler
-        self.match = compile_ruler(ruler)
+        self.index: IndexedRulerMatch | None = index
+        self._built_for = _ruler_state(ruler)
 
-    def __call__(self, doc: Doc) -> Doc:
-        self.ruler.set_annotations(doc, self.match(doc))
-        return doc
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int, int]]:
+        if _ruler_state(self.ruler) != self._built_for:  # patterns added or cleared since
+            self._built_for = _ruler_state(self.ruler)
+            try:
+                self.index = compile_ruler(self.ruler)
+            except Unsupported:
+                self.index = None
+        if self.index is None:
+            return AttributeRuler.match(self.ruler, doc)
+        return self.index(doc)
 
 
-class CachedLemmatizer:
-    """The pipeline's lemmatizer, remembering every lemma by (orth, POS, morphology)."""
+def _ruler_state(ruler: AttributeRuler) -> tuple[int, int]:
+    # add() appends to attrs, clear() makes a new Matcher; the ruler has no other way to change.
+    return id(ruler.matcher), len(ruler.attrs)
+
+
+class LemmaCache:
+    """Every lemma a rule or lookup lemmatizer gave, by the token's (orth, POS, morphology).
+
+    Installed on the lemmatizer itself (:func:`install_fast_pipes`): as its ``lemmatize``, so
+    that ``nlp(text)`` asks the cache token by token, and as its ``pipe``, so that
+    ``nlp.pipe(texts)`` reads and writes each Doc's lemmas as whole columns.
+    """
 
     def __init__(self, lemmatizer: Lemmatizer):
         self.lemmatizer = lemmatizer
-        self._lemmas: dict[tuple[int, int, int], int] = {}
-        self._lemmatize = _lemmatize_with_index_sets(lemmatizer)
+        self._forms: dict[tuple[int, int, int], list[str]] = {}
+        self._tables = lemmatizer.lookups
+        self._compute = _lemmatize_with_index_sets(lemmatizer)
 
-    def __call__(self, doc: Doc) -> Doc:
-        if not len(doc):
-            return doc
+    def _current(self) -> dict[tuple[int, int, int], list[str]]:
+        if self.lemmatizer.lookups is not self._tables or len(self._forms) > _LEMMA_LIMIT:
+            # new tables (the lemmatizer was initialised again), or the cache is full
+            self._tables = self.lemmatizer.lookups
+            self._compute = _lemmatize_with_index_sets(self.lemmatizer)
+            self._forms = {}
+        return self._forms
+
+    def lemmatize(self, token: Token) -> list[str]:
+        """What ``lemmatizer.lemmatize(token)`` returns."""
+        forms = self._current()
+        key = (token.orth, token.pos, token.morph.key)
+        found = forms.get(key)
+        if found is None:
+            found = forms[key] = self._compute(token)
+        return list(found)
+
+    def annotate(self, doc: Doc) -> Doc:
+        """What ``lemmatizer(doc)`` does, a column at a time."""
         lemmatizer = self.lemmatizer
         if not lemmatizer._validated:
-            lemmatizer._validate_tables()
+            lemmatizer._validate_tables(Errors.E1004)
+        if not len(doc):
+            return doc
+        forms = self._current()
         columns = doc.to_array([ORTH, POS, MORPH, LEMMA])
         overwrite = lemmatizer.overwrite
         strings = doc.vocab.strings
-        lemmas = self._lemmas
+        hashes: dict[str, int] = {}  # each lemma string added to this Doc's StringStore once
         out = columns[:, 3].copy()
         for i, (orth, pos, morph, lemma) in enumerate(columns.tolist()):
             if lemma and not overwrite:
-                continue  # set before (by the attribute ruler), as spaCy's lemmatizer leaves it
+                continue  # set before (by the attribute ruler): spaCy's lemmatizer leaves it too
             key = (orth, pos, morph)
-            value = lemmas.get(key)
+            found = forms.get(key)
+            if found is None:
+                found = forms[key] = self._compute(doc[i])
+            value = hashes.get(found[0])
             if value is None:
-                value = lemmas[key] = strings.add(self._lemmatize(doc[i])[0])
+                value = hashes[found[0]] = strings.add(found[0])
             out[i] = value
         doc.from_array([LEMMA], out.reshape(-1, 1))
         return doc
 
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """``lemmatizer.pipe``: :meth:`annotate` each Doc, errors to the component's handler."""
+        error_handler = self.lemmatizer.get_error_handler()
+        for doc in stream:
+            try:
+                yield self.annotate(doc)
+            except Exception as e:
+                error_handler(self.lemmatizer.name, self.lemmatizer, [doc], e)
+
 
 def _lemmatize_with_index_sets(lemmatizer: Lemmatizer) -> Callable[[Token], list[str]]:
-    """``lemmatizer.lemmatize``, asking its word lists for membership through sets.
+    """``lemmatizer.lemmatize`` as spaCy made it, asking its word lists through sets.
 
     spaCy's rule lemmatizer checks each candidate form against the ``lemma_index`` table, which
     holds lists (57,528 nouns in en_core_web_sm): a scan per check, about 0.1 ms per new word.
     A private copy of the lemmatizer gets the same tables with those lists as frozensets; the
     membership answers, and so the lemmas, are unchanged, and the model itself is untouched.
     """
+    method = getattr(lemmatizer, f"{lemmatizer.mode}_lemmatize")
     if lemmatizer.mode != "rule" or not lemmatizer.lookups.has_table("lemma_index"):
-        return lemmatizer.lemmatize
+        return method
     lookups = Lookups()
     for name in lemmatizer.lookups.tables:
         table = lemmatizer.lookups.get_table(name)
@@ -279,40 +333,32 @@ def _lemmatize_with_index_sets(lemmatizer: Lemmatizer) -> Callable[[Token], list
     return private.rule_lemmatize
 
 
-@Language.factory("kg_indexed_attribute_ruler")
-def _make_indexed_ruler(nlp: Language, name: str) -> Callable[[Doc], Doc]:
-    return IndexedAttributeRuler(nlp.get_pipe("attribute_ruler"))
-
-
-@Language.factory("kg_cached_lemmatizer")
-def _make_cached_lemmatizer(nlp: Language, name: str) -> Callable[[Doc], Doc]:
-    return CachedLemmatizer(nlp.get_pipe("lemmatizer"))
-
-
-def _swap(nlp: Language, name: str, factory: str) -> None:
-    """Put ``factory``'s component where ``name`` was, under the same name."""
-    temp = f"{factory}__new"
-    nlp.add_pipe(factory, name=temp, after=name)
-    nlp.remove_pipe(name)
-    nlp.rename_pipe(temp, name)
-
-
 def install_fast_pipes(nlp: Language) -> tuple[str, ...]:
-    """Swap in the faster components where they give spaCy's output; the names swapped."""
-    swapped: list[str] = []
+    """Make the attribute ruler and lemmatizer faster where that keeps spaCy's output.
+
+    The components stay in the pipeline, with their names, settings and data (``to_disk``,
+    ``evaluate`` and pickling see spaCy's own components); only instance attributes spaCy calls
+    are replaced: the ruler's ``match``, the lemmatizer's ``lemmatize`` and ``pipe``. Returns the
+    names of the components changed.
+    """
+    changed: list[str] = []
     if not fast_pipes_enabled():
         return ()
-    if "attribute_ruler" in nlp.pipe_names and type(nlp.get_pipe("attribute_ruler")) is AttributeRuler:
-        try:
-            compile_ruler(nlp.get_pipe("attribute_ruler"))
-        except Unsupported:
-            pass  # a pattern beyond what the index reproduces: spaCy's matcher stays
-        else:
-            _swap(nlp, "attribute_ruler", "kg_indexed_attribute_ruler")
-            swapped.append("attribute_ruler")
+    if "attribute_ruler" in nlp.pipe_names:
+        ruler = nlp.get_pipe("attribute_ruler")
+        if type(ruler) is AttributeRuler and not isinstance(ruler.__dict__.get("match"), _RulerMatch):
+            try:
+                index = compile_ruler(ruler)
+            except Unsupported:
+                pass  # a pattern beyond what the index reproduces: spaCy's matcher stays
+            else:
+                ruler.match = _RulerMatch(ruler, index)
+                changed.append("attribute_ruler")
     if "lemmatizer" in nlp.pipe_names:
         lemmatizer = nlp.get_pipe("lemmatizer")
-        if type(lemmatizer) in _PURE_LEMMATIZERS and lemmatizer.mode in _PURE_MODES:
-            _swap(nlp, "lemmatizer", "kg_cached_lemmatizer")
-            swapped.append("lemmatizer")
-    return tuple(swapped)
+        if type(lemmatizer) in _PURE_LEMMATIZERS and lemmatizer.mode in _PURE_MODES and "pipe" not in lemmatizer.__dict__:
+            cache = LemmaCache(lemmatizer)
+            lemmatizer.lemmatize = cache.lemmatize
+            lemmatizer.pipe = cache.pipe
+            changed.append("lemmatizer")
+    return tuple(changed)

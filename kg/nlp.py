@@ -56,7 +56,7 @@ def paragraph_boundaries(doc: Doc) -> Doc:
     strings = doc.vocab.strings
     breaking = [h for h in numpy.unique(orths).tolist() if "\n" in strings[h]]
     if breaking:
-        for i in (numpy.flatnonzero(numpy.isin(orths[:-1], breaking)) + 1).tolist():
+        for i in (numpy.flatnonzero(numpy.isin(orths[:-1], numpy.array(breaking, dtype=numpy.uint64))) + 1).tolist():
             tok = doc[i]
             if not tok.is_space:
                 tok.is_sent_start = True

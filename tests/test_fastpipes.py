@@ -15,13 +15,7 @@ from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, ORTH, POS, S
 from spacy.pipeline import AttributeRuler
 from spacy.tokens import Doc
 
-from kg.fastpipes import (
-    CachedLemmatizer,
-    IndexedAttributeRuler,
-    Unsupported,
-    compile_ruler,
-    install_fast_pipes,
-)
+from kg.fastpipes import LemmaCache, Unsupported, compile_ruler, install_fast_pipes
 from kg.nlp import model_name, text_for_parsing
 
 ALL_ATTRS = [ORTH, TAG, POS, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE, SENT_START, SPACY]
@@ -71,17 +65,62 @@ def _same(a: Doc, b: Doc) -> bool:
     return numpy.array_equal(x[0], y[0]) and x[1:] == y[1:]
 
 
-def test_install_keeps_names_and_order(stock, fast):
+def test_install_keeps_spacys_components(stock, fast, tmp_path):
+    """Same names, same component objects with their API; saved, the pipeline loads as spaCy's."""
     assert fast.pipe_names == stock.pipe_names
-    assert isinstance(fast.get_pipe("attribute_ruler"), IndexedAttributeRuler)
-    assert isinstance(fast.get_pipe("lemmatizer"), CachedLemmatizer)
+    assert type(fast.get_pipe("attribute_ruler")) is AttributeRuler
+    assert fast.get_pipe("lemmatizer").mode == "rule"
+    assert install_fast_pipes(fast) == ()  # installing twice changes nothing more
+    fast.to_disk(tmp_path / "model")
+    reloaded = spacy.load(tmp_path / "model")
+    assert reloaded.pipe_names == fast.pipe_names
+    assert "match" not in reloaded.get_pipe("attribute_ruler").__dict__
+    for text in TRICKY[:3]:
+        assert _same(reloaded(text), stock(text))
+
+
+def test_pickled_pipeline_annotates_the_same(stock, fast):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(fast))
+    for text in TRICKY[:3]:
+        assert _same(copy(text), stock(text))
 
 
 def test_switched_off_by_environment(monkeypatch):
     monkeypatch.setenv("KG_FAST_PIPES", "0")
     nlp = spacy.load(model_name())
     assert install_fast_pipes(nlp) == ()
-    assert type(nlp.get_pipe("attribute_ruler")) is AttributeRuler
+    assert "match" not in nlp.get_pipe("attribute_ruler").__dict__
+    assert "pipe" not in nlp.get_pipe("lemmatizer").__dict__
+
+
+def test_one_doc_and_many_docs_take_the_same_path_to_the_same_lemmas(stock, fast):
+    """nlp(text) asks the cache token by token, nlp.pipe(texts) column by column."""
+    for text in TRICKY:
+        assert _same(fast(text), stock(text))
+    assert all(_same(a, b) for a, b in zip(fast.pipe(TRICKY), stock.pipe(TRICKY)))
+
+
+def test_lemmas_readable_after_a_memory_zone(fast):
+    """Cached lemmas are strings, added to the StringStore again for each Doc, by either path."""
+    text = "The zorblaxes were quoxing loudly."
+    with fast.memory_zone():
+        first = [t.lemma_ for t in fast(text)]
+        assert [t.lemma_ for t in next(fast.pipe([text]))] == first
+    assert "zorblaxe" in first
+    assert [t.lemma_ for t in next(fast.pipe([text]))] == first
+    assert [t.lemma_ for t in fast(text)] == first
+
+
+def test_patterns_added_after_install_are_applied(fast):
+    nlp = spacy.load(model_name())
+    install_fast_pipes(nlp)
+    ruler = nlp.get_pipe("attribute_ruler")
+    ruler.add(patterns=[[{"LOWER": "zorblax"}]], attrs={"LEMMA": "zorb"})
+    assert nlp("A zorblax sang.")[1].lemma_ == "zorb"
+    ruler.add(patterns=[[{"LOWER": "quox", "OP": "+"}]], attrs={"LEMMA": "qx"})  # the index cannot
+    assert [t.lemma_ for t in nlp("A zorblax met quox quox.")][1:5] == ["zorb", "meet", "qx", "qx"]
 
 
 def test_tricky_sentences_annotated_as_spacy_does(stock, fast):
@@ -112,46 +151,48 @@ def test_real_news_annotated_as_spacy_does(stock, fast, wikinews_texts):
 
 
 def test_lemma_cache_answers_repeats_without_the_lemmatizer(stock):
-    cached = CachedLemmatizer(stock.get_pipe("lemmatizer"))
+    cache = LemmaCache(stock.get_pipe("lemmatizer"))
     calls = []
-    original = cached._lemmatize
-    cached._lemmatize = lambda tok: calls.append(tok.text) or original(tok)
+    original = cache._compute
+    cache._compute = lambda tok: calls.append(tok.text) or original(tok)
     with stock.select_pipes(disable=["lemmatizer", "ner"]):
         first, second = stock("Writers signed letters."), stock("Writers signed letters.")
-    cached(first)
+    cache.annotate(first)
     n_first = len(calls)
-    cached(second)
+    cache.annotate(second)
     assert [t.lemma_ for t in second] == ["writer", "sign", "letter", "."]
     assert n_first == 4 and len(calls) == n_first
+    assert cache.lemmatize(second[1]) == stock.get_pipe("lemmatizer").rule_lemmatize(second[1])
+    assert len(calls) == n_first
 
 
 def test_word_lists_become_sets_in_a_private_copy_only(stock):
     """The lemmatizer asks its 57,000-word lists through sets; the model keeps its lists."""
     lemmatizer = stock.get_pipe("lemmatizer")
-    cached = CachedLemmatizer(lemmatizer)
-    private = cached._lemmatize.__self__
+    cache = LemmaCache(lemmatizer)
+    private = cache._compute.__self__
     assert private is not lemmatizer
     assert all(isinstance(v, frozenset) for v in private.lookups.get_table("lemma_index").values())
     assert all(isinstance(v, list) for v in lemmatizer.lookups.get_table("lemma_index").values())
     with stock.select_pipes(disable=["lemmatizer", "ner"]):
         doc = stock("The unions were suing studios over cloned voices and stolen likenesses.")
-    assert [cached._lemmatize(t) for t in doc] == [lemmatizer.rule_lemmatize(t) for t in doc]
+    assert [cache._compute(t) for t in doc] == [lemmatizer.rule_lemmatize(t) for t in doc]
 
 
 def test_lemma_set_by_the_ruler_is_kept(stock):
-    """spaCy's lemmatizer leaves lemmas the ruler set ("ai" → "be"); so does the cached one."""
-    cached = CachedLemmatizer(stock.get_pipe("lemmatizer"))
+    """spaCy's lemmatizer leaves lemmas the ruler set ("ai" → "be"); so does the cache."""
+    cache = LemmaCache(stock.get_pipe("lemmatizer"))
     with stock.select_pipes(disable=["lemmatizer", "ner"]):
         doc = stock("It ai n't over.")
     assert doc[1].lemma_ == "be"
-    cached(doc)
+    cache.annotate(doc)
     assert [t.lemma_ for t in doc][:3] == ["it", "be", "not"]
 
 
 # --- hand-made rulers on hand-made Docs: the compiled index against spaCy's Matcher ---
 
 TAGS = ["NN", "VB", "IN", "DT", "_SP"]
-WORDS = ["a", "b", "is", "'s", "na", " "]
+WORDS = ["a", "A", "b", "is", "Is", "'s", "na", " ", ",", "3"]
 DEPS = ["nsubj", "dobj", "det", "dep", "ROOT"]
 
 _spec_value = {
@@ -161,8 +202,13 @@ _spec_value = {
                        st.fixed_dictionaries({"REGEX": st.sampled_from(["^[ab]$", "s", "^'", "a|n"])})),
     "DEP": st.one_of(st.sampled_from(DEPS), st.fixed_dictionaries({"NOT_IN": st.lists(st.sampled_from(DEPS + [""]), min_size=1)})),
     "IS_SPACE": st.booleans(),
+    "IS_PUNCT": st.booleans(),
+    "IS_ALPHA": st.booleans(),
+    "ORTH": st.sampled_from(WORDS + ["A", "Is"]),
+    "TEXT": st.fixed_dictionaries({"NOT_IN": st.lists(st.sampled_from(WORDS + ["A"]), min_size=1)}),
+    "NORM": st.one_of(st.sampled_from(["a", "is", "'s", "be"]), st.fixed_dictionaries({"IN": st.lists(st.sampled_from(["is", "a", "na"]), min_size=1)})),
 }
-token_spec = st.dictionaries(st.sampled_from(sorted(_spec_value)), st.just(None), max_size=3).flatmap(
+token_spec = st.dictionaries(st.sampled_from(sorted(_spec_value)), st.just(None), max_size=4).flatmap(
     lambda keys: st.fixed_dictionaries({k: _spec_value[k] for k in keys}))
 rule = st.tuples(st.lists(st.lists(token_spec, min_size=1, max_size=2), min_size=1, max_size=2), st.integers(-1, 0))
 word_rows = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(TAGS), st.sampled_from(DEPS)), min_size=1, max_size=12)
@@ -196,4 +242,4 @@ def test_unsupported_patterns_keep_spacys_ruler(spec):
     with pytest.raises(Unsupported):
         compile_ruler(nlp.get_pipe("attribute_ruler"))
     assert install_fast_pipes(nlp) == ("lemmatizer",)
-    assert type(nlp.get_pipe("attribute_ruler")) is AttributeRuler
+    assert "match" not in nlp.get_pipe("attribute_ruler").__dict__
