@@ -7,8 +7,8 @@ Usage (from the project root, in the venv):
 
 Both pipelines parse the same Wikinews articles component by component (every Doc through one
 component before the next), so each component's time is its own. kg's pipeline adds
-``kg_paragraph_boundaries`` and swaps the attribute ruler and lemmatizer for the indexed and
-cached ones of :mod:`kg.fastpipes`; the script also checks that both pipelines give every token
+``kg_paragraph_boundaries`` and gives the attribute ruler and lemmatizer the pattern index and
+lemma cache of :mod:`kg.fastpipes`; the script also checks that both pipelines give every token
 the same annotations (the shipped model with kg's sentence-start component as the reference)
 and prints how many Docs differ: it should print 0.
 """

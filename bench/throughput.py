@@ -14,9 +14,9 @@ and a summary with the targets of the scale issue:
 
 * full build ≤ 1.15 × the bare parse time (same model, same articles, one process each).
   The bare parse runs the model as spaCy ships it; ``--bare-pipeline kg`` (or ``stock kg``)
-  runs kg's pipeline instead, which adds a sentence-start component and swaps the attribute
-  ruler and lemmatizer for faster ones with identical output (:mod:`kg.fastpipes`), so that the
-  ratio counts only the extraction and writing kg adds;
+  runs kg's pipeline instead, which adds a sentence-start component and makes the attribute
+  ruler and lemmatizer faster with identical output (:mod:`kg.fastpipes`), so that the ratio
+  counts only the extraction, resolution and writing kg adds;
   ``--bare-collection spaced`` runs the bare parse with the garbage-collector settings kg's
   extraction stream uses (:func:`kg.pipeline.collection_spaced`), so that the ratio counts only
   kg's own work, not what those settings do to spaCy (give both to see both). The speed of a
