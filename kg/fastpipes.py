@@ -2,7 +2,8 @@
 
 After its tagger and parser, ``en_core_web_sm`` runs an attribute ruler (tag → POS and
 morphology, plus word-specific exceptions) and a rule lemmatizer. Timed component by component
-on 300 Wikinews articles (``bench/pipes.py``) they took 4.2 s and 2.5 s of a 38 s parse:
+on 300 Wikinews articles (three runs, as ``bench/pipes.py`` times them) they took 4.2–5.5 s
+and 2.5–3.4 s of a 38–47 s parse:
 
 - The ruler's ``Matcher`` tries every one of its 179 patterns at every token.
   :class:`IndexedRulerMatch` files each pattern under the exact values its first token requires
@@ -134,10 +135,8 @@ class IndexedRulerMatch:
     end)`` for each distinct match, sorted, so later rules take precedence when applied.
     """
 
-    def __init__(self, patterns: Iterable[CompiledPattern], columns: tuple[int, ...],
-                 anchors: dict[int, dict[int, list[CompiledPattern]]], unanchored: list[CompiledPattern],
-                 strings: StringStore):
-        self.patterns = tuple(patterns)
+    def __init__(self, columns: tuple[int, ...], anchors: dict[int, dict[int, list[CompiledPattern]]],
+                 unanchored: list[CompiledPattern], strings: StringStore):
         self.columns = columns
         self._anchors = tuple((col, table) for col, table in anchors.items())
         self._unanchored = tuple(unanchored)
@@ -191,7 +190,6 @@ def compile_ruler(ruler: AttributeRuler) -> IndexedRulerMatch:
     columns: dict[int, int] = {}  # Doc attribute → column index in the rows handed to the checks
     anchors: dict[int, dict[int, list[CompiledPattern]]] = {}
     unanchored: list[CompiledPattern] = []
-    compiled: list[CompiledPattern] = []
     for attr_id, entry in enumerate(ruler.patterns):
         match_id = strings.add(str(attr_id))  # the key AttributeRuler.add gives the rule
         for pattern in entry["patterns"]:
@@ -205,7 +203,6 @@ def compile_ruler(ruler: AttributeRuler) -> IndexedRulerMatch:
                 if k == 0:
                     first_required = required
             cp = CompiledPattern(attr_id, match_id, tuple(token_checks))
-            compiled.append(cp)
             anchor = next((key for key in _ANCHOR_ORDER if key in first_required), None)
             if anchor is None:
                 unanchored.append(cp)
@@ -215,7 +212,7 @@ def compile_ruler(ruler: AttributeRuler) -> IndexedRulerMatch:
                 table.setdefault(value, []).append(cp)
     if not columns:
         columns[TAG] = 0
-    return IndexedRulerMatch(compiled, tuple(sorted(columns, key=columns.__getitem__)), anchors, unanchored, strings)
+    return IndexedRulerMatch(tuple(sorted(columns, key=columns.__getitem__)), anchors, unanchored, strings)
 
 
 class _RulerMatch:

@@ -56,7 +56,8 @@ def paragraph_boundaries(doc: Doc) -> Doc:
     strings = doc.vocab.strings
     breaking = [h for h in numpy.unique(orths).tolist() if "\n" in strings[h]]
     if breaking:
-        for i in (numpy.flatnonzero(numpy.isin(orths[:-1], numpy.array(breaking, dtype=numpy.uint64))) + 1).tolist():
+        after_break = numpy.isin(orths[:-1], numpy.array(breaking, dtype=numpy.uint64))
+        for i in (numpy.flatnonzero(after_break) + 1).tolist():
             tok = doc[i]
             if not tok.is_space:
                 tok.is_sent_start = True

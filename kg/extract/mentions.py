@@ -567,7 +567,7 @@ class MentionTable:
                 k = tok.i + 1
                 while k < len(tok.doc) and (
                         token_at(tok.doc, k).text in ("\"", "“", "'", "‘", "The", "A", "and", ",")
-                                            or token_at(tok.doc, k).lemma_.lower() in lex.role_types):
+                        or token_at(tok.doc, k).lemma_.lower() in lex.role_types):
                     k += 1  # "the actor and campaigner Jane Doe"
                 follow = self.name_at(k) if k < len(tok.doc) else None
                 if follow is not None and self.spans[follow].start == k:
@@ -793,7 +793,7 @@ def _surname(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     while k - 2 >= start and toks[k - 1].text in ("-", "–") and not toks[k - 2].whitespace_ \
             and not toks[k - 1].whitespace_:
         k -= 2
-    return tuple(t.text for t in tokens_of(doc)[k:end])
+    return tuple(t.text for t in toks[k:end])
 
 
 def _mistagged_name(tok: Token) -> bool:
