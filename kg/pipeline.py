@@ -454,6 +454,11 @@ class _HtmlJob:
         import sys
         import warnings
 
+        # Everything inherited from the parent (the resolved graph: millions of objects) is out of
+        # the cycle collector's reach: collections walk only what the drawing makes (a third of
+        # the drawing's time at 1,000 articles), and never write to the pages shared with the
+        # parent. The child ends when the page is written.
+        gc.freeze()
         # Nothing of the parent's terminal handling (a progress bar may have wrapped the
         # streams): the child reports through ``conn`` only.
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__

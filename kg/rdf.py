@@ -50,6 +50,8 @@ __all__ = [
     "graph_blocks",
     "graph_sections",
     "CorpusBlocks",
+    "ArticleBlocks",
+    "article_block",
     "fact_node",
     "fact_status_class",
     "fact_evidence_iris",
@@ -232,6 +234,11 @@ def _open_relation_blocks(kg: KnowledgeGraph) -> Iterator[Block]:
         yield p, [(_TYPE, K.OpenRelation), (_LABEL, _lit(verb)), (_SUBPROPERTY, K.relatedTo)]
 
 
+def article_block(a: Article) -> Block:
+    """The block of the article resource itself (identifier, title, URL, date, ...)."""
+    return article_iri(a.id), [(p, o) for _, p, o in _article_triples(a)]
+
+
 class _Index:
     """What each article graph holds, by reference (no triples are materialised)."""
 
@@ -259,7 +266,7 @@ class _Index:
     def article_blocks(self, a: Article, parts: tuple | None = None) -> Iterator[Block]:
         mentioned, asserted, evidence = parts if parts is not None else self.article_parts(a)
         art = article_iri(a.id)
-        yield art, [(p, o) for _, p, o in _article_triples(a)]
+        yield article_block(a)
         stubs: dict[URIRef, list[tuple[URIRef, object]]] = {}
         for key in mentioned:
             stubs.setdefault(entity_iri(key), []).append((K.mentionedIn, art))
@@ -332,6 +339,30 @@ class CorpusBlocks:
         return n + 3 * len({(predicate_iri(f), f.verb) for f in self.kg.facts if f.predicate is None})
 
 
+class ArticleBlocks:
+    """One article graph's blocks (:meth:`_Index.article_blocks`): the article, its entities'
+    stubs (mentions and asserted triples), its evidence. Iterating gives :data:`Block` tuples of
+    rdflib terms; a writer that only needs the text may render :attr:`parts` instead
+    (:func:`kg.serialize.article_trig_body` does, byte for byte the same)."""
+
+    __slots__ = ("index", "article", "parts")
+
+    def __init__(self, index: _Index, article: Article, parts: tuple) -> None:
+        self.index, self.article, self.parts = index, article, parts
+
+    def __iter__(self) -> Iterator[Block]:
+        return self.index.article_blocks(self.article, self.parts)
+
+    @property
+    def triples(self) -> int:
+        """How many (predicate, object) pairs the blocks hold (without making them)."""
+        a = self.article
+        mentioned, asserted, evidence = self.parts
+        n = 3 + sum(1 for v in (a.title, a.url, a.date, a.author, a.source) if v)
+        n += len(mentioned) + len(asserted)
+        return n + sum(10 + (ev.polarity != "positive") + (ev.modality != "asserted") for _, ev in evidence)
+
+
 Section = tuple[URIRef, "str | None", Iterable[Block]]  # graph, fingerprint of its content, its blocks
 
 
@@ -353,7 +384,7 @@ def graph_sections(kg: KnowledgeGraph, *, fingerprints: bool = True) -> Iterator
             head = (a.id, a.title, a.url, a.date, a.author, a.source, a.content_hash)
             mentioned, asserted, evidence = parts
             fingerprint = _fingerprint(head, mentioned, asserted, [(str(n), _evidence_fields(ev)) for n, ev in evidence])
-        yield article_graph_iri(a.id), fingerprint, index.article_blocks(a, parts)
+        yield article_graph_iri(a.id), fingerprint, ArticleBlocks(index, a, parts)
 
 
 def graph_blocks(kg: KnowledgeGraph) -> Iterator[tuple[URIRef, Block]]:

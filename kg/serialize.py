@@ -12,6 +12,8 @@ the tests.
 from __future__ import annotations
 
 import re
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from types import SimpleNamespace
 from functools import lru_cache
@@ -22,12 +24,14 @@ from typing import IO
 from rdflib import XSD, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg.model import Entity, Fact, KnowledgeGraph
-from kg.ontology import KG, article_iri, entity_iri, superclasses
+from kg.model import Entity, Evidence, Fact, KnowledgeGraph
+from kg.ontology import KG, article_iri, entity_iri, evidence_iri, superclasses
 from kg.rdf import (
     ENTITY_NS,
     PREFIXES,
+    ArticleBlocks,
     Block,
+    article_block,
     CorpusBlocks,
     Section,
     asserted_by_subject,
@@ -42,6 +46,7 @@ from kg.rdf import (
 )
 
 __all__ = ["term", "turtle_chunks", "trig_chunks", "trig_section", "trig_section_chunks", "corpus_trig_body",
+           "article_trig_body",
            "union_entity_chunks", "turtle_from_trig", "trig_block_cut", "write_turtle", "write_trig"]
 
 _PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1])))  # longest namespace first
@@ -199,9 +204,60 @@ def corpus_trig_body(blocks: CorpusBlocks) -> Iterator[str]:
         yield _block(subject, pairs, indent="    ")
 
 
+_EVIDENCE_PRED = SimpleNamespace(**{name: _uri(str(KG[name])) for name in (
+    "sentence", "startChar", "endChar", "sourceArticle", "extractionRule", "confidence", "verbPhrase",
+    "subjectText", "objectText", "polarity", "modality")})
+_EVIDENCE_CLASS = _uri(str(KG.Evidence))
+
+
+def _evidence_text(node: URIRef, ev: Evidence) -> str:
+    """``_block`` of the evidence block kg.rdf makes of ``ev`` (one predicate per line)."""
+    P, more = _EVIDENCE_PRED, "        "
+    text = (f"    {_uri(str(evidence_iri(node, ev.article_id, ev.start, ev.end, ev.rule)))} a {_EVIDENCE_CLASS} ;\n"
+            f"{more}{P.sentence} {_string(clean_literal(ev.sentence))} ;\n"
+            f"{more}{P.startChar} {int(ev.start)} ;\n{more}{P.endChar} {int(ev.end)} ;\n"
+            f"{more}{P.sourceArticle} {_uri(str(article_iri(ev.article_id)))} ;\n"
+            f"{more}{P.extractionRule} {_string(clean_literal(ev.rule))} ;\n"
+            f"{more}{P.confidence} {term(decimal_literal(ev.confidence))} ;\n"
+            f"{more}{P.verbPhrase} {_string(clean_literal(ev.verb))} ;\n"
+            f"{more}{P.subjectText} {_string(clean_literal(ev.subject_text))} ;\n"
+            f"{more}{P.objectText} {_string(clean_literal(ev.object_text))}")
+    if ev.polarity != "positive":
+        text += f" ;\n{more}{P.polarity} {_string(clean_literal(ev.polarity))}"
+    if ev.modality != "asserted":
+        text += f" ;\n{more}{P.modality} {_string(clean_literal(ev.modality))}"
+    return text + " .\n"
+
+
+def article_trig_body(blocks: ArticleBlocks) -> Iterator[str]:
+    """The TriG text of one article graph's blocks (indented, no ``<graph> {`` lines), rendered
+    from its records: ``_block`` of every block of ``blocks``, without making rdflib terms."""
+    a = blocks.article
+    mentioned, asserted, evidence = blocks.parts
+    yield _block(*article_block(a), indent="    ")  # the article itself: one block, a few terms
+    art = str(article_iri(a.id))
+    # Entity stubs: subjects sorted by IRI, their pairs by (predicate, object) IRI, as kg.rdf does.
+    stubs: dict[str, list[tuple[str, str]]] = {}
+    for key in mentioned:
+        stubs.setdefault(str(entity_iri(key)), []).append((_MENTIONED_IN, art))
+    for s, p, o in asserted:
+        stubs.setdefault(str(s), []).append((str(p), str(o)))
+    for s in sorted(stubs):
+        lines = [f"{_uri(p)} {', '.join(_uri(o) for _, o in group)}"
+                 for p, group in groupby(sorted(stubs[s]), key=itemgetter(0))]
+        yield f"    {_uri(s)} " + " ;\n        ".join(lines) + " .\n"
+    for node, ev in evidence:
+        yield _evidence_text(node, ev)
+
+
+_MENTIONED_IN = str(KG.mentionedIn)
+
+
 def _section_body(blocks: Iterable[Block]) -> Iterator[str]:
     if isinstance(blocks, CorpusBlocks):
         return corpus_trig_body(blocks)
+    if isinstance(blocks, ArticleBlocks):
+        return article_trig_body(blocks)
     return (_block(subject, pairs, indent="    ") for subject, pairs in blocks if pairs)
 
 

@@ -947,7 +947,7 @@ def _write_text(
     ``trig_chunks(blocks)``'s. A section whose fingerprint matches the one ``reuse`` (the text
     written before) has for the same graph is copied from it instead of rendered (only when
     nobody observes the blocks)."""
-    from kg.rdf import CorpusBlocks
+    from kg.rdf import ArticleBlocks, CorpusBlocks
     from kg.serialize import trig_chunks, trig_section
 
     prefix = "".join(trig_chunks(())).encode("utf-8")
@@ -1003,7 +1003,7 @@ def _write_text(
                         observe(block[0], pairs)
                     yield g, block
 
-            if observe is None and isinstance(run, CorpusBlocks):  # text straight from the records
+            if observe is None and isinstance(run, (CorpusBlocks, ArticleBlocks)):  # text straight from the records
                 count = run.triples
                 chunks = trig_section(g, run)
             else:

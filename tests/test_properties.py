@@ -62,6 +62,7 @@ from kg.ontology import (
     slugify,
 )
 from kg.rdf import (
+    ArticleBlocks,
     CorpusBlocks,
     clean_literal,
     graph_blocks,
@@ -72,7 +73,7 @@ from kg.rdf import (
     union_entity_blocks,
 )
 from kg.render import render_html
-from kg.serialize import trig_chunks, trig_section_chunks, turtle_chunks, union_entity_chunks
+from kg.serialize import _block, article_trig_body, trig_chunks, trig_section_chunks, turtle_chunks, union_entity_chunks
 
 # --------------------------------------------------------------------------- profiles
 
@@ -429,8 +430,13 @@ def test_streaming_turtle_and_trig_round_trip_to_the_dataset(kg: KnowledgeGraph)
     trig = "".join(trig_chunks(graph_blocks(kg)))
     # the corpus graph written straight from the records is the same text, its count the same
     assert "".join(trig_section_chunks(graph_sections(kg, fingerprints=False))) == trig
-    corpus = next(graph_sections(kg, fingerprints=False))[2]
+    corpus, *articles = [blocks for _, _, blocks in graph_sections(kg, fingerprints=False)]
     assert isinstance(corpus, CorpusBlocks) and corpus.triples == sum(len(pairs) for _, pairs in corpus)
+    # so are the article graphs, written straight from their records
+    assert len(articles) == len(kg.articles)
+    for blocks in articles:
+        assert isinstance(blocks, ArticleBlocks) and blocks.triples == sum(len(pairs) for _, pairs in blocks)
+        assert "".join(article_trig_body(blocks)) == "".join(_block(s, pairs, indent="    ") for s, pairs in blocks)
     assert "".join(union_entity_chunks(kg)) == "".join(turtle_chunks(union_entity_blocks(kg)))
     assert isomorphic(Graph().parse(data=ttl, format="turtle"), union_graph(ds))
     back = Dataset()
