@@ -6,6 +6,7 @@ Usage (from the project root, in the venv):
     python bench/throughput.py --articles 1000             # 1k articles
     python bench/throughput.py --articles 1000 10000       # also 10k, and the 1k→10k time ratio
     python bench/throughput.py --articles 300 --workers 1  # quick look
+    python bench/throughput.py --articles 1000 --repeat 3  # three rounds: medians, ratios per round
 
 Articles come from ../shared/corpora/wikinews/articles.jsonl.gz (2,768 Wikinews articles, CC BY
 2.5); larger runs repeat the corpus with distinct ids. Each measurement runs in a fresh process so
@@ -25,6 +26,10 @@ and a summary with the targets of the scale issue:
 * 2 workers ≥ 1.8 × faster than 1;
 * peak RSS ≤ 1.5 GB at 10k articles;
 * cost linear in the corpus (the 1k→10k time ratio should be close to 10).
+
+With ``--repeat N`` every setting runs N times, in rounds (bare parse, 1 worker, 2 workers, then
+again): ratios are taken within each round, whose runs are minutes apart, and the summary gives
+their median and every round's value.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import argparse
 import gzip
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,10 +119,22 @@ def run(code: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def spread(xs: list[float], fmt: str = "{:.2f}") -> str:
+    """" (runs: a, b, c)" when there was more than one run."""
+    return f" (runs: {', '.join(fmt.format(x) for x in xs)})" if len(xs) > 1 else ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, nargs="+", default=[1000])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of runs (each round runs every setting once, one after the other); the "
+                         "summary gives medians, and ratios taken within each round")
     ap.add_argument("--bare-seconds", type=float, default=None,
                     help="reuse a bare-parse time measured before (same articles) instead of measuring it")
     ap.add_argument("--bare-collection", nargs="+", choices=("default", "spaced"), default=["default"],
@@ -130,43 +148,53 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.articles:
             path = corpus_file(n, Path(tmp))
-            bares = {}
+            bares: dict[str, list[dict]] = {}
+            runs: dict[int, list[dict]] = {}
             settings = [(p, g) for p in args.bare_pipeline for g in args.bare_collection]
-            for pipeline, gc_mode in settings if args.bare_seconds is None else [("given", "")]:
-                if args.bare_seconds is None:
-                    bare = run(BARE, str(path), gc_mode, pipeline)
-                    label = f"{pipeline} pipeline, {gc_mode} collection"
-                else:  # measured before: only the words are counted again (fast: tokenizer only)
-                    bare = {"seconds": args.bare_seconds, "words": count_words(path), "rss_mb": float("nan")}
-                    label = "time given with --bare-seconds"
-                bares[label] = bare
-                wps = bare["words"] / bare["seconds"]
-                print(f"[{n} articles] bare spaCy parse ({label}): {bare['seconds']:.1f} s, "
-                      f"{wps:,.0f} words/s, peak RSS {bare['rss_mb']:.0f} MB ({bare['words']:,} words)")
-            runs = {}
-            for w in args.workers:
-                r = run(BUILD, str(path), str(w))
-                runs[w] = r
-                print(f"[{n} articles] kg build, {w} worker(s): {r['seconds']:.1f} s, "
-                      f"{bare['words'] / r['seconds']:,.0f} words/s, peak RSS {r['rss_mb']:.0f} MB; "
-                      f"parse {r['parse']:.1f} s, extraction {r['extract']:.1f} s "
-                      f"({r['extract'] / r['parse']:.1%} of parse), resolve {r['resolve']:.1f} s, "
-                      f"write {r['write']:.1f} s; {r['entities']} entities, {r['facts']} facts")
+            for round_ in range(args.repeat):
+                tag = f"[{n} articles{f', round {round_ + 1}' if args.repeat > 1 else ''}]"
+                for pipeline, gc_mode in settings if args.bare_seconds is None else [("given", "")]:
+                    if args.bare_seconds is None:
+                        bare = run(BARE, str(path), gc_mode, pipeline)
+                        label = f"{pipeline} pipeline, {gc_mode} collection"
+                    else:  # measured before: only the words are counted again (fast: tokenizer only)
+                        if round_:
+                            continue
+                        bare = {"seconds": args.bare_seconds, "words": count_words(path), "rss_mb": float("nan")}
+                        label = "time given with --bare-seconds"
+                    bares.setdefault(label, []).append(bare)
+                    print(f"{tag} bare spaCy parse ({label}): {bare['seconds']:.1f} s, "
+                          f"{bare['words'] / bare['seconds']:,.0f} words/s, peak RSS {bare['rss_mb']:.0f} MB "
+                          f"({bare['words']:,} words)", flush=True)
+                words = bare["words"]
+                for w in args.workers:
+                    r = run(BUILD, str(path), str(w))
+                    runs.setdefault(w, []).append(r)
+                    print(f"{tag} kg build, {w} worker(s): {r['seconds']:.1f} s, "
+                          f"{words / r['seconds']:,.0f} words/s, peak RSS {r['rss_mb']:.0f} MB; "
+                          f"parse {r['parse']:.1f} s, extraction {r['extract']:.1f} s "
+                          f"({r['extract'] / r['parse']:.1%} of parse), resolve {r['resolve']:.1f} s, "
+                          f"write {r['write']:.1f} s; {r['entities']} entities, {r['facts']} facts", flush=True)
+            summary = f"[{n} articles{f', median of {args.repeat} rounds' if args.repeat > 1 else ''}]"
             if 1 in runs:
-                for label, b in bares.items():
-                    print(f"[{n} articles] full build / bare parse ({label}), 1 worker: "
-                          f"{runs[1]['seconds'] / b['seconds']:.2f}  (target ≤ 1.15)")
+                for label, bs in bares.items():
+                    # within a round the two runs are minutes apart: the machine's speed drifts less
+                    ratios = [r["seconds"] / b["seconds"] for r, b in zip(runs[1], bs if len(bs) == len(runs[1])
+                                                                       else bs * len(runs[1]))]
+                    print(f"{summary} full build / bare parse ({label}), 1 worker: "
+                          f"{median(ratios):.2f}{spread(ratios)}  (target ≤ 1.15)")
                 # Free of drift between the two processes (this machine's speed wanders by up to
                 # 10 % over minutes): the build against its own parse time, reading included.
-                print(f"[{n} articles] full build / the build's own parse, 1 worker: "
-                      f"{runs[1]['seconds'] / runs[1]['parse']:.2f}")
-                totals[n] = runs[1]["seconds"]
+                own = [r["seconds"] / r["parse"] for r in runs[1]]
+                print(f"{summary} full build / the build's own parse, 1 worker: {median(own):.2f}{spread(own)}")
+                totals[n] = median([r["seconds"] for r in runs[1]])
             for w in runs:
                 if w > 1 and 1 in runs:
-                    print(f"[{n} articles] {w} workers vs 1: {runs[1]['seconds'] / runs[w]['seconds']:.2f}× faster"
-                          "  (target ≥ 1.8 for 2)")
-            peak = max(r["rss_mb"] for r in runs.values())
-            print(f"[{n} articles] peak RSS of kg build: {peak:.0f} MB  (target ≤ 1536 MB at 10k)")
+                    speedups = [a["seconds"] / b["seconds"] for a, b in zip(runs[1], runs[w])]
+                    print(f"{summary} {w} workers vs 1: {median(speedups):.2f}× faster{spread(speedups)}"
+                          f"  (target ≥ 1.8 for 2)")
+            peak = max(r["rss_mb"] for rs in runs.values() for r in rs)
+            print(f"{summary} peak RSS of kg build: {peak:.0f} MB  (target ≤ 1536 MB at 10k)")
     ns = sorted(totals)
     for a, b in zip(ns, ns[1:]):
         print(f"time ratio {a}→{b} articles: {totals[b] / totals[a]:.2f} (linear: {b / a:.1f})")
