@@ -5,6 +5,8 @@ from __future__ import annotations
 import doctest
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import RDF, Dataset, Graph, URIRef
 
 import kg.network
@@ -237,3 +239,25 @@ def test_from_knowledge_graph_equals_the_rdf_route():
         assert list(fast.nodes(data=True)) == list(slow.nodes(data=True))
         assert list(fast.edges(keys=True, data=True)) == list(slow.edges(keys=True, data=True))
         assert fast.graph == slow.graph
+
+
+@settings(max_examples=200, deadline=None)
+@given(nodes=st.lists(st.lists(st.sampled_from("abcde"), max_size=3), min_size=1, max_size=6),
+       edges=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.lists(st.sampled_from("cdefg"), max_size=3)),
+                      max_size=12))
+def test_degrees_and_articles_match_networkx_definitions(nodes, edges):
+    """Each node's degree is networkx's (parallel edges each count, a self-loop twice) and its
+    articles are its own plus those of every edge in or out of it, sorted."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for n, arts in enumerate(nodes):
+        g.add_node(n, articles=arts)
+    for k, (u, v, arts) in enumerate(edges):
+        if u < len(nodes) and v < len(nodes):
+            g.add_edge(u, v, key=k, articles=arts)
+    expected = {n: (g.degree(n), sorted(set(g.nodes[n]["articles"]).union(
+        *(d["articles"] for _, _, d in g.in_edges(n, data=True)),
+        *(d["articles"] for _, _, d in g.out_edges(n, data=True))))) for n in g}
+    kg.network._with_degrees_and_articles(g)
+    assert {n: (g.nodes[n]["degree"], g.nodes[n]["articles"]) for n in g} == expected
