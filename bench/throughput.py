@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import statistics
@@ -119,12 +120,8 @@ def run(code: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def median(xs: list[float]) -> float:
-    return statistics.median(xs)
-
-
 def spread(xs: list[float], fmt: str = "{:.2f}") -> str:
-    """" (runs: a, b, c)" when there was more than one run."""
+    """The runs' values, ``" (runs: a, b, c)"``, when there was more than one run."""
     return f" (runs: {', '.join(fmt.format(x) for x in xs)})" if len(xs) > 1 else ""
 
 
@@ -179,19 +176,19 @@ def main() -> None:
             if 1 in runs:
                 for label, bs in bares.items():
                     # within a round the two runs are minutes apart: the machine's speed drifts less
-                    ratios = [r["seconds"] / b["seconds"] for r, b in zip(runs[1], bs if len(bs) == len(runs[1])
-                                                                       else bs * len(runs[1]))]
+                    # (one bare time only when it was given with --bare-seconds)
+                    ratios = [r["seconds"] / b["seconds"] for r, b in zip(runs[1], itertools.cycle(bs))]
                     print(f"{summary} full build / bare parse ({label}), 1 worker: "
-                          f"{median(ratios):.2f}{spread(ratios)}  (target ≤ 1.15)")
+                          f"{statistics.median(ratios):.2f}{spread(ratios)}  (target ≤ 1.15)")
                 # Free of drift between the two processes (this machine's speed wanders by up to
                 # 10 % over minutes): the build against its own parse time, reading included.
                 own = [r["seconds"] / r["parse"] for r in runs[1]]
-                print(f"{summary} full build / the build's own parse, 1 worker: {median(own):.2f}{spread(own)}")
-                totals[n] = median([r["seconds"] for r in runs[1]])
+                print(f"{summary} full build / the build's own parse, 1 worker: {statistics.median(own):.2f}{spread(own)}")
+                totals[n] = statistics.median([r["seconds"] for r in runs[1]])
             for w in runs:
                 if w > 1 and 1 in runs:
                     speedups = [a["seconds"] / b["seconds"] for a, b in zip(runs[1], runs[w])]
-                    print(f"{summary} {w} workers vs 1: {median(speedups):.2f}× faster{spread(speedups)}"
+                    print(f"{summary} {w} workers vs 1: {statistics.median(speedups):.2f}× faster{spread(speedups)}"
                           f"  (target ≥ 1.8 for 2)")
             peak = max(r["rss_mb"] for rs in runs.values() for r in rs)
             print(f"{summary} peak RSS of kg build: {peak:.0f} MB  (target ≤ 1536 MB at 10k)")

@@ -263,14 +263,16 @@ class LemmaCache:
             self._forms = {}
         return self._forms
 
-    def lemmatize(self, token: Token) -> list[str]:
-        """What ``lemmatizer.lemmatize(token)`` returns."""
-        forms = self._current()
-        key = (token.orth, token.pos, token.morph.key)
+    def _forms_of(self, forms: dict[tuple[int, int, int], list[str]], key: tuple[int, int, int],
+                  token: Token) -> list[str]:
         found = forms.get(key)
         if found is None:
             found = forms[key] = self._compute(token)
-        return list(found)
+        return found
+
+    def lemmatize(self, token: Token) -> list[str]:
+        """What ``lemmatizer.lemmatize(token)`` returns."""
+        return list(self._forms_of(self._current(), (token.orth, token.pos, token.morph.key), token))
 
     def annotate(self, doc: Doc) -> Doc:
         """What ``lemmatizer(doc)`` does, a column at a time."""
@@ -288,10 +290,7 @@ class LemmaCache:
         for i, (orth, pos, morph, lemma) in enumerate(columns.tolist()):
             if lemma and not overwrite:
                 continue  # set before (by the attribute ruler): spaCy's lemmatizer leaves it too
-            key = (orth, pos, morph)
-            found = forms.get(key)
-            if found is None:
-                found = forms[key] = self._compute(doc[i])
+            found = self._forms_of(forms, (orth, pos, morph), doc[i])
             value = hashes.get(found[0])
             if value is None:
                 value = hashes[found[0]] = strings.add(found[0])
