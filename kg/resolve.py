@@ -22,12 +22,13 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
-from kg.model import ArticleExtraction, Entity, Evidence, Fact, KnowledgeGraph, Mention
+from kg.model import Article, ArticleExtraction, Entity, Evidence, Fact, KnowledgeGraph, Mention
 from kg.ontology import choose_class, is_a, slugify
 
-__all__ = ["resolve", "normalise", "TYPE_RULE_WEIGHT", "SCOPED_CLASSES", "DEFAULT_MIN_CONFIDENCE"]
+__all__ = ["resolve", "Resolver", "normalise", "TYPE_RULE_WEIGHT", "SCOPED_CLASSES", "DEFAULT_MIN_CONFIDENCE"]
 
 # How much a typing rule is trusted when mentions of one entity disagree.
 TYPE_RULE_WEIGHT = {
@@ -150,6 +151,15 @@ class _Cluster:
         if m.aliases:
             self.aliases.update(m.aliases)
 
+    def copy(self) -> "_Cluster":
+        c = _Cluster()
+        c.size, c.non_pronouns = self.size, self.non_pronouns
+        c.article_ids, c.aliases = set(self.article_ids), set(self.aliases)
+        c.votes, c.counts = dict(self.votes), dict(self.counts)
+        c.names, c.descriptions = dict(self.names), dict(self.descriptions)
+        c._cls, c._label = self._cls, self._label
+        return c
+
     def merge(self, other: "_Cluster") -> None:
         self._cls = self._label = None
         self.size += other.size
@@ -207,27 +217,77 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
 
     Relations the articles assert become facts when their combined confidence reaches
     ``min_confidence``, candidates otherwise; unasserted ones (negated, hypothetical) claims.
+    Of several extractions of one article id, the last one counts.
     """
-    extractions = sorted(extractions, key=lambda e: e.article.id)
-    clusters: list[_Cluster] = []
-    mention_cluster: list[list[int]] = []  # [extraction index][mention index] → cluster
+    resolver = Resolver(min_confidence=min_confidence)
     for ex in extractions:
-        roots = _coreference_roots(ex.mentions)
-        local: dict[int, int] = {}
-        of_mention: list[int] = []
-        aid = ex.article.id
-        for mi, m in enumerate(ex.mentions):
-            root = roots[mi]
-            ci = local.get(root)
-            if ci is None:
-                ci = local[root] = len(clusters)
-                clusters.append(_Cluster())
-            clusters[ci].add(aid, m)
-            of_mention.append(ci)
-        mention_cluster.append(of_mention)
+        resolver.add(ex)
+    return resolver.graph()
+
+
+@dataclass(frozen=True, slots=True)
+class _ArticlePart:
+    """What resolution needs of one article, computed when the article arrives (steps 1 and 2
+    of the module docstring): its clusters, their cross-article keys, and its relations as
+    (subject cluster, object cluster, predicate, verb, asserted, evidence), clusters numbered
+    within the article."""
+
+    article: Article
+    clusters: tuple[_Cluster, ...]
+    keys: tuple[tuple[int, str], ...]
+    surname_only: tuple[int, ...]
+    relations: tuple[tuple[int, int, str | None, str, bool, Evidence], ...]
+
+
+class Resolver:
+    """:func:`resolve` as a stream: :meth:`add` articles' extractions as they come, in any order
+    (a later extraction of an article id replaces the earlier one), then :meth:`graph`.
+
+    The work of one article alone (coreference clusters, their keys, evidence records) is done
+    in :meth:`add`, so that a build can do it while other articles are still being parsed; the
+    corpus-wide part (merging, entity keys, facts) in :meth:`graph`, over the articles sorted by
+    id: the graph depends neither on the order of :meth:`add` calls nor on how often
+    :meth:`graph` is called.
+    """
+
+    def __init__(self, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
+        self.min_confidence = min_confidence
+        self._parts: dict[str, _ArticlePart] = {}
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._parts
+
+    def add(self, ex: ArticleExtraction) -> None:
+        self._parts[ex.article.id] = _article_part(ex)
+
+    def discard(self, article_id: str) -> None:
+        self._parts.pop(article_id, None)
+
+    def graph(self) -> KnowledgeGraph:
+        parts = [self._parts[aid] for aid in sorted(self._parts)]
+        return _corpus_graph(parts, self.min_confidence)
+
+
+def _article_part(ex: ArticleExtraction) -> _ArticlePart:
+    aid = ex.article.id
+    roots = _coreference_roots(ex.mentions)
+    clusters: list[_Cluster] = []
+    local: dict[int, int] = {}
+    of_mention: list[int] = []
+    for mi, m in enumerate(ex.mentions):
+        root = roots[mi]
+        ci = local.get(root)
+        if ci is None:
+            ci = local[root] = len(clusters)
+            clusters.append(_Cluster())
+        clusters[ci].add(aid, m)
+        of_mention.append(ci)
 
     # Keys for cross-article merging.
-    keys: dict[str, list[int]] = defaultdict(list)
+    keys: list[tuple[int, str]] = []
     surname_only: list[int] = []
     for ci, c in enumerate(clusters):
         if not c.non_pronouns:
@@ -243,12 +303,44 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
             for n in names:
                 if is_a(cls, "Person") and len(n.split()) < 2:
                     continue  # a bare surname inside a full-name cluster is no key across articles
-                keys[f"name:{n}"].append(ci)
+                keys.append((ci, f"name:{n}"))
         elif any(is_a(cls, s) for s in SCOPED_CLASSES):
-            aid = min(c.article_ids)
-            keys[f"desc:{aid}:{_concept_key(c.label)}"].append(ci)
+            keys.append((ci, f"desc:{aid}:{_concept_key(c.label)}"))
         else:
-            keys[f"concept:{_concept_key(c.label)}"].append(ci)
+            keys.append((ci, f"concept:{_concept_key(c.label)}"))
+
+    sentences = {s.index: s for s in ex.sentences}
+    relations = []
+    for rel in ex.relations:
+        s, o = of_mention[rel.subject], of_mention[rel.object]
+        if s == o:
+            continue  # one cluster: stays one entity whatever merges
+        sent = sentences[rel.sentence]
+        ev = Evidence(
+            article_id=aid, sentence=sent.text, start=sent.start, end=sent.end, rule=rel.rule,
+            confidence=rel.confidence, verb=rel.verb, subject_text=ex.mentions[rel.subject].text,
+            object_text=ex.mentions[rel.object].text, polarity=rel.polarity, modality=rel.modality,
+        )
+        verb = rel.verb if rel.predicate is None else rel.predicate
+        relations.append((s, o, rel.predicate, verb, rel.asserted, ev))
+    return _ArticlePart(ex.article, tuple(clusters), tuple(keys), tuple(surname_only), tuple(relations))
+
+
+def _corpus_graph(parts: list[_ArticlePart], min_confidence: float) -> KnowledgeGraph:
+    """Steps 3 and 4 of the module docstring over ``parts`` (sorted by article id)."""
+    clusters: list[_Cluster] = []
+    offsets: list[int] = []
+    keys: dict[str, list[int]] = defaultdict(list)
+    surname_only: list[int] = []
+    for part in parts:
+        off = len(clusters)
+        offsets.append(off)
+        clusters.extend(part.clusters)
+        for ci, key in part.keys:
+            keys[key].append(off + ci)
+        surname_only.extend(off + ci for ci in part.surname_only)
+    # Merging changes clusters: the articles' own stay as they are (see _union).
+    owned: set[int] = set()
 
     uf = _UnionFind()
     for ci in range(len(clusters)):
@@ -258,23 +350,21 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
         for other in members[1:]:
             a, b = uf.find(members[0]), uf.find(other)
             if a != b and _compatible(clusters[a].cls, clusters[b].cls):
-                _union(clusters, uf, a, b)
+                _union(clusters, uf, a, b, owned)
     # Surnames: join the one person in the corpus with that surname, if exactly one.
     by_surname: dict[str, set[int]] = defaultdict(set)
+    surname_set = set(surname_only)
     for ci, c in enumerate(clusters):
-        if c.is_named and ci not in surname_only and is_a(c.cls, "Person"):
+        if c.is_named and ci not in surname_set and is_a(c.cls, "Person"):
             for n in c.names:
-                parts = normalise(n).split()
-                if len(parts) >= 2:
-                    by_surname[parts[-1]].add(uf.find(ci))
+                parts_ = normalise(n).split()
+                if len(parts_) >= 2:
+                    by_surname[parts_[-1]].add(uf.find(ci))
     for ci in surname_only:
         surname = normalise(clusters[ci].label)
         owners = by_surname.get(surname, set())
         if len(owners) == 1:
-            _union(clusters, uf, uf.find(next(iter(owners))), uf.find(ci))
-        else:
-            keys_local = f"surname:{min(clusters[ci].article_ids)}:{surname}"
-            keys[keys_local].append(ci)
+            _union(clusters, uf, uf.find(next(iter(owners))), uf.find(ci), owned)
 
     # Build entities.
     # A cluster of pronouns alone (no antecedent found) names nothing.
@@ -287,21 +377,12 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
         ent_records[r] = clusters[r]
     # Facts (needed to know which nominal entities take part in facts).
     groups: dict[tuple[int, str | None, str, int, bool], list[Evidence]] = defaultdict(list)
-    sentences = [{s.index: s for s in ex.sentences} for ex in extractions]
-    for xi, ex in enumerate(extractions):
-        for rel in ex.relations:
-            s = uf.find(mention_cluster[xi][rel.subject])
-            o = uf.find(mention_cluster[xi][rel.object])
+    for part, off in zip(parts, offsets):
+        for s_local, o_local, predicate, verb, asserted, ev in part.relations:
+            s, o = uf.find(off + s_local), uf.find(off + o_local)
             if s == o or s not in ent_records or o not in ent_records:
                 continue
-            sent = sentences[xi][rel.sentence]
-            ev = Evidence(
-                article_id=ex.article.id, sentence=sent.text, start=sent.start, end=sent.end, rule=rel.rule,
-                confidence=rel.confidence, verb=rel.verb, subject_text=ex.mentions[rel.subject].text,
-                object_text=ex.mentions[rel.object].text, polarity=rel.polarity, modality=rel.modality,
-            )
-            verb = rel.verb if rel.predicate is None else rel.predicate
-            groups[(s, rel.predicate, verb, o, rel.asserted)].append(ev)
+            groups[(s, predicate, verb, o, asserted)].append(ev)
     in_facts = {k[0] for k in groups} | {k[3] for k in groups}
     entities: list[Entity] = []
     for r, c in ent_records.items():  # in (label, root) order, as filled above
@@ -329,7 +410,7 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
         facts.append(fact)
     facts.sort(key=lambda f: (f.subject, f.predicate or "", f.verb, f.object, f.status))
     entities.sort(key=lambda e: e.key)
-    return KnowledgeGraph(articles=tuple(ex.article for ex in extractions), entities=tuple(entities), facts=tuple(facts))
+    return KnowledgeGraph(articles=tuple(p.article for p in parts), entities=tuple(entities), facts=tuple(facts))
 
 
 def _coreference_roots(mentions: tuple[Mention, ...]) -> list[int]:
@@ -358,13 +439,18 @@ def _one_per_sentence(evs: list[Evidence]) -> list[Evidence]:
     return sorted(best.values(), key=lambda e: (e.article_id, e.start, e.rule))
 
 
-def _union(clusters: list[_Cluster], uf: _UnionFind, a: int, b: int) -> None:
+def _union(clusters: list[_Cluster], uf: _UnionFind, a: int, b: int, owned: set[int]) -> None:
+    """Merge the clusters of ``a`` and ``b``; the one that absorbs the other is first copied
+    unless ``owned`` (made by an earlier merge), so that the articles' clusters stay as made."""
     ra, rb = uf.find(a), uf.find(b)
     if ra == rb:
         return
     uf.union(ra, rb)
     keep = uf.find(ra)
     gone = rb if keep == ra else ra
+    if keep not in owned:
+        clusters[keep] = clusters[keep].copy()
+        owned.add(keep)
     clusters[keep].merge(clusters[gone])
     clusters[gone] = _EMPTY
 

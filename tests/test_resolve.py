@@ -164,3 +164,56 @@ def test_coreference_roots_group_exactly_the_linked_mentions():
             assert {j for j in range(n) if roots[j] == roots[i]} == reach & set(range(n)), links
         if all(a is None for a in links):
             assert roots == list(range(n))
+
+
+def _corpus():
+    return [
+        _ex("a", [("Ana Lopez", "Person", "name"), ("letter", "Letter", "nominal")], [(0, "signed", 1)]),
+        _ex("b", [("Lopez", "Person", "name"), ("Acme Studios", "Company", "name")], [(0, "criticizes", 1)]),
+        _ex("c", [("Acme Studios", "Organization", "name"), ("Ana Lopez", "Actor", "name")], [(0, "hired", 1)]),
+        _ex("d", [("Ben Ode", "Person", "name"), ("Acme Studios", "Company", "name")], [(0, "sued", 1)]),
+    ]
+
+
+def test_resolver_gives_resolve_s_graph_whatever_the_order_of_add():
+    from kg.resolve import Resolver
+
+    expected = resolve(_corpus())
+    for order in ([3, 2, 1, 0], [1, 3, 0, 2]):
+        r = Resolver()
+        for i in order:
+            r.add(_corpus()[i])
+        assert r.graph() == expected
+
+
+def test_resolver_graph_leaves_the_articles_clusters_as_added():
+    # Merging (Acme Studios of b, c and d; Lopez into Ana Lopez) must not change what add() kept:
+    # a second graph(), and a graph after one more article, are those of a fresh resolution.
+    from kg.resolve import Resolver
+
+    r = Resolver()
+    for ex in _corpus():
+        r.add(ex)
+    first = r.graph()
+    assert r.graph() == first
+    acme = _by_label(first)["Acme Studios"]
+    assert acme.articles == ("b", "c", "d") and acme.mention_count == 3
+    more = _ex("e", [("Acme Studios", "Company", "name")])
+    r.add(more)
+    assert r.graph() == resolve([*_corpus(), more])
+    assert _by_label(r.graph())["Acme Studios"].mention_count == 4
+
+
+def test_resolver_replaces_an_article_added_again_and_forgets_a_discarded_one():
+    from kg.resolve import Resolver
+
+    r = Resolver()
+    for ex in _corpus():
+        r.add(ex)
+    changed = _ex("d", [("Ben Ode", "Person", "name"), ("Zeta Labs", "Company", "name")], [(0, "sued", 1)])
+    r.add(changed)
+    assert len(r) == 4
+    assert r.graph() == resolve([*_corpus()[:3], changed])
+    r.discard("d")
+    assert "d" not in r
+    assert r.graph() == resolve(_corpus()[:3])
