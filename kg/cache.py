@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
@@ -163,6 +163,18 @@ class ExtractionCache:
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM extractions").fetchone()[0]
+
+    def read_except(self, skip: Container[str], page: int = 64) -> Iterator[ArticleExtraction]:
+        """Every cached extraction whose article id is not in ``skip`` when its row is read, in
+        article-id order. Rows are read a page at a time, each page a query of its own, so the
+        cache may be written to between two items (``skip`` may grow meanwhile)."""
+        rows = self._db.execute("SELECT id, data FROM extractions ORDER BY id LIMIT ?", (page,)).fetchall()
+        while rows:
+            for aid, data in rows:
+                if aid not in skip:
+                    yield from_json(data)
+            rows = self._db.execute("SELECT id, data FROM extractions WHERE id > ? ORDER BY id LIMIT ?",
+                                    (rows[-1][0], page)).fetchall()
 
     def __iter__(self) -> Iterator[ArticleExtraction]:
         """Every cached extraction, in article-id order (streamed from disk)."""

@@ -6,14 +6,18 @@ entity resolution always runs afterwards over the whole corpus, so serial, multi
 Dask builds give the same graph.
 
 At most ``2 × workers`` chunks are in flight, so memory stays bounded however long the input.
+While it waits for a chunk, the calling process can do work of its own (``idle``): a build
+reads the articles it need not parse back from its cache meanwhile.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -47,21 +51,63 @@ def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
     """Runs first in each spawned worker, before numpy or spaCy are imported."""
+    import atexit
+
     os.environ.update(SINGLE_THREAD_ENV)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="kg-parent-watch", daemon=True).start()
+    atexit.register(_exit_now)
+
+
+def _exit_now() -> None:
+    """The last thing a worker does once the pool is shut down (its multiprocessing clean-up is
+    done by then): end without freeing the loaded model object by object, which would keep the
+    caller waiting for a fifth of a second."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its parent is gone (killed, or ended without stopping its pool):
+    an orphan would parse on for nothing, holding the parent's terminal or pipes open."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _load(model: str | None) -> None:
+    """Load the model and the lexicon in a worker before its first chunk arrives."""
+    from kg.lexicon import load_lexicon
+    from kg.nlp import load_model
+
+    load_model(model)
+    load_lexicon()
 
 
 def _windowed(submit: Callable[[list[Article]], Future], articles: Iterable[Article], window: int,
-              chunk_size: int) -> Iterator[tuple[list[Article], Future]]:
-    """Submit chunks keeping at most ``window`` in flight; yield (chunk, future) in input order."""
-    pending: deque[tuple[list[Article], Future]] = deque()
+              chunk_size: int, idle: Callable[[], bool] | None = None) -> Iterator[tuple[list[Article], Future]]:
+    """Submit chunks keeping at most ``window`` in flight; yield (chunk, future) in input order.
+    Before a future is yielded that is not done yet, ``idle()`` is called until it is, or until
+    ``idle()`` returns False (each call does one small step of other work and says whether
+    there is more; after False it is not called again)."""
+    pending: deque[tuple[list[Article], Any]] = deque()
+    more, step = idle is not None, idle or (lambda: False)
+
+    def next_done() -> tuple[list[Article], Any]:
+        nonlocal more
+        chunk, future = pending.popleft()
+        while more and not future.done():
+            more = step()
+        return chunk, future
+
     for chunk in chunked(articles, chunk_size):
         pending.append((chunk, submit(chunk)))
         if len(pending) >= window:
-            yield pending.popleft()
+            yield next_done()
     while pending:
-        yield pending.popleft()
+        yield next_done()
 
 
 def parallel_extractions(
@@ -73,25 +119,54 @@ def parallel_extractions(
     chunk_size: int = CHUNK_SIZE,
     on_article: Callable[[Article], None] | None = None,
     timings: Any = None,
-) -> Iterator[ArticleExtraction]:
+    idle: Callable[[], bool] | None = None,
+    eager: bool = False,
+) -> Generator[ArticleExtraction, None, None]:
     """Extractions of ``articles`` computed by ``workers`` processes or on the Dask cluster at
-    ``dask_address`` ("tcp://host:8786", or a ``distributed.Client``), in input order."""
+    ``dask_address`` ("tcp://host:8786", or a ``distributed.Client``), in input order.
+    ``idle`` is called while waiting for them (see :func:`_windowed`).
+
+    The workers load the model as soon as they start, while this process reads the articles of
+    their first chunks. They start when the first article arrives or, ``eager``, at once (when
+    reading up to the first article to parse may take a while and there probably is one: they
+    are stopped if there is none)."""
     if dask_address is not None:
         yield from _dask(articles, dask_address, model=model, chunk_size=chunk_size, on_article=on_article,
-                         timings=timings)
+                         timings=timings, idle=idle)
         return
+    import itertools
     import multiprocessing
 
+    articles = iter(articles)
+    first = None if eager else next(articles, None)
+    if first is None and not eager:
+        return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker)
+                               initializer=_init_worker, initargs=(os.getpid(),))
     try:
+        for _ in range(workers):
+            pool.submit(_load, model)  # errors (a missing model) surface with the first chunk
+        if first is None:  # eager: the input is read while the workers load the model
+            first = next(articles, None)
+            if first is None:
+                _stop(pool)
+                return
         submit = lambda chunk: pool.submit(extract_chunk, chunk, model)  # noqa: E731
-        for chunk, future in _windowed(submit, articles, 2 * workers, chunk_size):
+        for chunk, future in _windowed(submit, itertools.chain((first,), articles), 2 * workers, chunk_size, idle):
             yield from _collect(chunk, future.result(), on_article, timings)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:  # Ctrl-C, an error here or in a worker: no worker parses on
+        _stop(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` now: its workers are terminated (whatever they are doing), its thread and
+    queues are ended before this returns (a process that then exits at once leaks nothing)."""
+    running = list((getattr(pool, "_processes", None) or {}).values())  # (no public API in 3.11)
+    for proc in running:
+        proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _collect(chunk: list[Article], result: tuple[list[ArticleExtraction], float, float],
@@ -107,7 +182,8 @@ def _collect(chunk: list[Article], result: tuple[list[ArticleExtraction], float,
 
 
 def _dask(articles: Iterable[Article], address: Any, *, model: str | None, chunk_size: int,
-          on_article: Callable[[Article], None] | None, timings: Any) -> Iterator[ArticleExtraction]:
+          on_article: Callable[[Article], None] | None, timings: Any,
+          idle: Callable[[], bool] | None = None) -> Iterator[ArticleExtraction]:
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -120,7 +196,7 @@ def _dask(articles: Iterable[Article], address: Any, *, model: str | None, chunk
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         submit = lambda chunk: client.submit(extract_chunk, chunk, model, pure=False)  # noqa: E731
         started = time.perf_counter()
-        for chunk, future in _windowed(submit, articles, 2 * workers, chunk_size):
+        for chunk, future in _windowed(submit, articles, 2 * workers, chunk_size, idle):
             yield from _collect(chunk, future.result(), on_article, timings)
         if timings is not None and not timings.parse:
             timings.parse = time.perf_counter() - started

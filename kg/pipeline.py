@@ -12,8 +12,8 @@ import gc
 import os
 import threading
 import time
-from contextlib import contextmanager
-from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from kg.errors import KgError
 from kg.faults import checkpoint
 from kg.lexicon import load_lexicon
 from kg.model import Article, ArticleExtraction, KnowledgeGraph, Problem
-from kg.resolve import DEFAULT_MIN_CONFIDENCE, resolve
+from kg.resolve import DEFAULT_MIN_CONFIDENCE, Resolver
 
 __all__ = ["BuildResult", "Timings", "build", "remove_articles", "extract_articles", "write_outputs", "Outputs",
            "OUTPUT_FILES"]
@@ -160,7 +160,7 @@ def extract_articles(
     batch_size: int = BATCH_SIZE,
     on_article: Callable[[Article], None] | None = None,
     timings: Timings | None = None,
-) -> Iterator[ArticleExtraction]:
+) -> Generator[ArticleExtraction, None, None]:
     """Parse and extract articles as a stream (bounded memory: one batch of Docs at a time).
     The model is loaded when the first article arrives (a rebuild that finds every article
     unchanged never loads it)."""
@@ -246,17 +246,22 @@ def build(
 
     timings = Timings()
     articles = _unique(iter_articles(paths, on_problem=report), report)
+    # Each extraction is handed to the resolver as it arrives (with workers, while they parse on).
+    resolver = Resolver(min_confidence=min_confidence)
     if store is None:
-        extractions = list(_extract(articles, model, workers, dask_address, on_article, timings))
-        if not extractions:
+        extractions = _extract(articles, model, workers, dask_address, on_article, timings)
+        with closing(extractions), collection_spaced():
+            for ex in extractions:
+                _timed_add(resolver, ex, timings)
+        if not len(resolver):
             raise KgError(_nothing_read(problems))
         t0 = time.perf_counter()
         with cycle_collection_paused():
-            graph = resolve(extractions, min_confidence=min_confidence)
-        timings.resolve = time.perf_counter() - t0
+            graph = resolver.graph()
+        timings.resolve += time.perf_counter() - t0
         if on_resolved is not None:
             on_resolved(graph)
-        return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=len(extractions))
+        return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=len(resolver))
 
     from kg.cache import extractor_version
     from kg.ingest import reusing_cleaned
@@ -297,16 +302,34 @@ def build(
                 return True
 
             todo = (a for a in articles if changed(a))
+            # The articles of earlier builds are read back from the cache for the resolver while
+            # new ones are parsed: on an update (a cache to read), parsing runs in a process of
+            # its own, which loads the model meanwhile (see _extract).
+            earlier = ws.cache.read_except(resolver) if ws.exists() else iter(())
+            update = ws.exists() and len(ws.cache) > 0
+
+            def read_earlier() -> bool:
+                ex = next(earlier, None)
+                if ex is not None:
+                    resolver.add(ex)
+                return ex is not None
+
+            extractions = _extract(todo, model, workers, dask_address, on_article, timings,
+                                   idle=read_earlier, in_child=update)
             # Cached in batches, each a transaction: a build stopped half-way keeps what it finished.
-            for batch in chunked(_extract(todo, model, workers, dask_address, on_article, timings), 64):
-                extracted += ws.cache.put(batch, raw_keys={ex.article.id: cleaning.keys.pop(ex.article.id, None)
-                                                           for ex in batch})
-                checkpoint("extracted-batch")
+            # (closing the stream at once when stopped: no worker process parses on)
+            with closing(extractions), collection_spaced():
+                for batch in chunked(extractions, 64):
+                    extracted += ws.cache.put(batch, raw_keys={ex.article.id: cleaning.keys.pop(ex.article.id, None)
+                                                               for ex in batch})
+                    for ex in batch:
+                        _timed_add(resolver, ex, timings)
+                    checkpoint("extracted-batch")
             if learned:
                 ws.cache.learn_raw(learned)
         if seen == 0:
             raise KgError(_nothing_read(problems))
-        graph, sync = _resolve_and_sync(ws, min_confidence, timings, on_resolved)
+        graph, sync = _resolve_and_sync(ws, min_confidence, timings, on_resolved, resolver, earlier)
     return BuildResult(graph, problems, time.perf_counter() - started, timings, extracted=extracted, reused=reused,
                        sync=sync)
 
@@ -316,18 +339,33 @@ def _nothing_read(problems: list[Problem]) -> str:
 
 
 def _extract(articles: Iterable[Article], model: str | None, workers: int, dask_address: str | None,
-             on_article: Callable[[Article], None] | None, timings: Timings) -> Iterator[ArticleExtraction]:
-    if workers > 1 or dask_address is not None:
+             on_article: Callable[[Article], None] | None, timings: Timings, *,
+             idle: Callable[[], bool] | None = None, in_child: bool = False) -> Generator[ArticleExtraction, None, None]:
+    """Extractions of ``articles``: in this process, or in ``workers`` processes (one with
+    ``in_child``, started at once), or on a Dask cluster; ``idle`` is called while waiting for
+    other processes (see :func:`kg.parallel.parallel_extractions`)."""
+    if workers > 1 or dask_address is not None or in_child:
         from kg.parallel import parallel_extractions
 
         return parallel_extractions(articles, workers=workers, dask_address=dask_address, model=model,
-                                    on_article=on_article, timings=timings)
+                                    on_article=on_article, timings=timings, idle=idle, eager=in_child)
     return extract_articles(articles, model=model, on_article=on_article, timings=timings)
 
 
+def _timed_add(resolver: Resolver, ex: ArticleExtraction, timings: Timings) -> None:
+    t0 = time.perf_counter()
+    resolver.add(ex)
+    timings.resolve += time.perf_counter() - t0
+
+
 def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings,
-                      on_resolved: Callable[[KnowledgeGraph], None] | None = None) -> tuple[KnowledgeGraph, Any]:
+                      on_resolved: Callable[[KnowledgeGraph], None] | None = None,
+                      resolver: Resolver | None = None,
+                      rest: Iterator[ArticleExtraction] | None = None) -> tuple[KnowledgeGraph, Any]:
     """Resolve every article of the workspace and make its RDF store hold the result.
+
+    ``resolver`` may hold some articles already; ``rest`` then yields the cache's others (by
+    default every cached article is read).
 
     The store is synced from kg's TriG text of the graph (:meth:`kg.store.GraphStore.sync_sections`),
     which is graph.trig byte for byte: the report's ``trig`` names a private link to it that
@@ -336,9 +374,13 @@ def _resolve_and_sync(ws: Any, min_confidence: float, timings: Timings,
     from kg.rdf import graph_sections
 
     t0 = time.perf_counter()
+    if resolver is None:
+        resolver = Resolver(min_confidence=min_confidence)
     with cycle_collection_paused():
-        graph = resolve(ws.cache, min_confidence=min_confidence)
-    timings.resolve = time.perf_counter() - t0
+        for ex in ws.cache if rest is None else rest:
+            resolver.add(ex)
+        graph = resolver.graph()
+    timings.resolve += time.perf_counter() - t0
     if on_resolved is not None:
         on_resolved(graph)
     store = ws.graph  # takes the store's write lock

@@ -242,12 +242,11 @@ def article_block(a: Article) -> Block:
 class _Index:
     """What each article graph holds, by reference (no triples are materialised)."""
 
-    def __init__(self, kg: KnowledgeGraph):
+    def __init__(self, kg: KnowledgeGraph, nodes: list[tuple[URIRef, URIRef, URIRef, URIRef]] | None = None):
         self.evidence: dict[str, list[tuple[URIRef, Evidence]]] = {}
         self.asserted: dict[str, set[tuple[URIRef, URIRef, URIRef]]] = {}
         self.mentioned: dict[str, list[str]] = {}
-        for f in kg.facts:
-            node, s, p, o = fact_node(f)
+        for f, (node, s, p, o) in zip(kg.facts, nodes if nodes is not None else map(fact_node, kg.facts)):
             for ev in f.evidence:
                 self.evidence.setdefault(ev.article_id, []).append((node, ev))
                 if f.asserted:
@@ -320,6 +319,15 @@ class CorpusBlocks:
 
     def __init__(self, kg: KnowledgeGraph) -> None:
         self.kg = kg
+        self._nodes: list[tuple[URIRef, URIRef, URIRef, URIRef]] | None = None
+
+    @property
+    def nodes(self) -> list[tuple[URIRef, URIRef, URIRef, URIRef]]:
+        """:func:`fact_node` of each fact of :attr:`kg`, in order (made once: the article
+        graphs' evidence needs them too)."""
+        if self._nodes is None:
+            self._nodes = [fact_node(f) for f in self.kg.facts]
+        return self._nodes
 
     def __iter__(self) -> Iterator[Block]:
         for e in self.kg.entities:
@@ -374,8 +382,9 @@ def graph_sections(kg: KnowledgeGraph, *, fingerprints: bool = True) -> Iterator
     with every article; ``fingerprints=False`` skips computing them). The blocks are produced
     lazily."""
 
-    yield CORPUS_GRAPH, None, CorpusBlocks(kg)
-    index = _Index(kg)
+    corpus = CorpusBlocks(kg)
+    yield CORPUS_GRAPH, None, corpus
+    index = _Index(kg, corpus.nodes)
     for a in sorted(kg.articles, key=lambda a: str(article_graph_iri(a.id))):
         parts = index.article_parts(a)
         # The article's text is not written (only its hash), and may or may not be loaded.

@@ -154,9 +154,9 @@ def _entity_text(e: Entity, indent: str) -> str:
     return f"{text}{more}{P.mentionCount} {int(e.mention_count)} .\n"
 
 
-def _fact_text(f: Fact, indent: str) -> str:
+def _fact_text(f: Fact, indent: str, nodes: tuple[URIRef, URIRef, URIRef, URIRef] | None = None) -> str:
     more, P = indent + "    ", _PRED
-    node, s, p, o = fact_node(f)
+    node, s, p, o = nodes if nodes is not None else fact_node(f)
     text = (f"{indent}{_uri(str(node))} a {_uri(str(fact_status_class(f)))} ;\n"
             f"{more}{P.subject} {_uri(str(s))} ;\n{more}{P.predicate} {_uri(str(p))} ;\n"
             f"{more}{P.object} {_uri(str(o))} ;\n{more}{P.confidence} {term(decimal_literal(f.confidence))} ;\n"
@@ -198,8 +198,8 @@ def corpus_trig_body(blocks: CorpusBlocks) -> Iterator[str]:
     from the records: ``_block`` of every block of ``blocks``, at a fraction of the cost."""
     for e in blocks.kg.entities:
         yield _entity_text(e, "    ")
-    for f in blocks.kg.facts:
-        yield _fact_text(f, "    ")
+    for f, nodes in zip(blocks.kg.facts, blocks.nodes):
+        yield _fact_text(f, "    ", nodes)
     for subject, pairs in blocks.open_relation_blocks():
         yield _block(subject, pairs, indent="    ")
 

@@ -813,6 +813,7 @@ _TEXT_NAME = "kg-dataset.trig"
 _PIECE_BYTES = 2 << 20  # bytes of text per bulk_load call: bounds the loader's memory
 _FLUSH_BYTES = 1 << 20
 _BLOCK_START = re.compile(rb"^    (?=[^ \n])", re.M)  # a subject block opens at a 4-space indent
+_BLOCK_SPLIT = re.compile(rb"\n(?=    [^ \n])")  # the newline before one
 # A changed graph without its previous text is diffed by reading it back from the database (slow:
 # ~5 µs a triple, and Python memory); above this many triples the sync reloads in bulk instead.
 _READ_DIFF_MAX = 200_000
@@ -1059,30 +1060,32 @@ def _write_text(
     return text
 
 
-def _units(body: bytes) -> dict[bytes, int]:
-    """Subject token -> hash of the text of its block(s), for a graph body."""
+def _blocks(body: bytes) -> list[bytes]:
+    """The subject blocks of a graph body, in order, each without its final newline (one split
+    of the whole text: a tenth of a second for the corpus graph of 1,000 articles)."""
+    pieces = _BLOCK_SPLIT.split(body[:-1] if body.endswith(b"\n") else body)
+    if pieces and not _BLOCK_START.match(pieces[0]):  # text before the first block (or none)
+        del pieces[0]
+    return pieces
+
+
+def _subject(block: bytes) -> bytes:
+    return block[4 : block.find(b" ", 4)]
+
+
+def _units(blocks: list[bytes]) -> dict[bytes, int]:
+    """Subject token -> hash of the text of its block(s)."""
     units: dict[bytes, int] = {}
-    starts = [m.start() for m in _BLOCK_START.finditer(body)]
-    starts.append(len(body))
-    for i in range(len(starts) - 1):
-        a = starts[i]
-        key = body[a + 4 : body.find(b" ", a + 4)]
-        h = hash(body[a : starts[i + 1]])
+    for block in blocks:
+        key, h = _subject(block), hash(block)
         prev = units.get(key)
         units[key] = h if prev is None else hash((prev, h))
     return units
 
 
-def _blocks_of(body: bytes, keys: set[bytes]) -> bytes:
-    """The blocks of ``body`` whose subject token is in ``keys``."""
-    out = []
-    starts = [m.start() for m in _BLOCK_START.finditer(body)]
-    starts.append(len(body))
-    for i in range(len(starts) - 1):
-        a = starts[i]
-        if body[a + 4 : body.find(b" ", a + 4)] in keys:
-            out.append(body[a : starts[i + 1]])
-    return b"".join(out)
+def _blocks_of(blocks: list[bytes], keys: set[bytes]) -> bytes:
+    """The text of the blocks whose subject token is in ``keys``."""
+    return b"".join(block + b"\n" for block in blocks if _subject(block) in keys)
 
 
 def _parse_stored(prefix: bytes, body: bytes) -> dict[tuple, None]:
@@ -1968,13 +1971,13 @@ class GraphStore:
         """(to delete, to insert) in graph ``g`` to give it its content in ``text``; None when
         that would mean reading a large graph back from the database."""
         if g in stored and old is not None and old.holds(g, stored[g][0]):
-            old_body, new_body = old.body(g), text.body(g)
-            before_units, after_units = _units(old_body), _units(new_body)
+            old_blocks, new_blocks = _blocks(old.body(g)), _blocks(text.body(g))
+            before_units, after_units = _units(old_blocks), _units(new_blocks)
             keys = {k for k, h in after_units.items() if before_units.get(k) != h}
             keys.update(k for k in before_units if k not in after_units)
             del before_units, after_units
-            before = _parse_stored(old.prefix, _blocks_of(old_body, keys))
-            after = _parse_stored(text.prefix, _blocks_of(new_body, keys))
+            before = _parse_stored(old.prefix, _blocks_of(old_blocks, keys))
+            after = _parse_stored(text.prefix, _blocks_of(new_blocks, keys))
         elif g not in stored and g not in present:
             before, after = {}, _parse_stored(text.prefix, text.body(g))
         elif stored.get(g, ("", 0))[1] > _READ_DIFF_MAX:
@@ -1997,9 +2000,16 @@ class GraphStore:
         text.save_index(text.index_path)
 
     def _mark_loaded(self, ontology_digest: str) -> None:
-        """After a bulk load: flush to disk and take the store's state as written."""
+        """After a bulk load: flush to disk, compact, and take the store's state as written.
+
+        A bulk load leaves many small files at RocksDB's top level; left alone, RocksDB merges
+        them at the next open that writes, in a background thread competing with that update's
+        own work (1,000 articles: 1.4 s of CPU, a second more for adding one article on this
+        2-core machine). Compacting here, once, costs about as much (1.3–1.6 s at 1,000
+        articles) and also leaves queries fewer files to read."""
         if self.path is not None:
             self.store.flush()
+            self.store.optimize()
         self.state = "ok"
         self._ontology_digest = ontology_digest
         self.foreign = False

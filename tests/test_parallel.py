@@ -45,3 +45,98 @@ def test_dask_local_cluster_gives_the_same_graph(serial):
             result = build([EXAMPLES], dask_address=client)
             assert len(client.scheduler_info()["workers"]) == 2
     assert _ttl(result) == serial
+
+
+class _SlowFuture:
+    """Done after ``polls`` calls of done()."""
+
+    def __init__(self, value, polls: int) -> None:
+        self.value, self.polls = value, polls
+
+    def done(self) -> bool:
+        self.polls -= 1
+        return self.polls < 0
+
+    def result(self):
+        return self.value
+
+
+def test_windowed_does_idle_work_while_waiting_and_stops_when_there_is_none():
+    from kg.parallel import _windowed
+
+    steps: list[int] = []
+    work = iter(range(5))
+
+    def idle() -> bool:
+        step = next(work, None)
+        if step is None:
+            return False
+        steps.append(step)
+        return True
+
+    out = [(chunk, f.result()) for chunk, f in
+           _windowed(lambda chunk: _SlowFuture(sum(chunk), polls=3), range(6), window=2, chunk_size=2, idle=idle)]
+    assert out == [([0, 1], 1), ([2, 3], 5), ([4, 5], 9)]
+    assert steps == [0, 1, 2, 3, 4]  # three steps for the first chunk, then the rest; never after False
+    calls = []
+    assert [c for c, _ in _windowed(lambda chunk: _SlowFuture(0, polls=0), range(3), 2, 2,
+                                    idle=lambda: calls.append(1) or True)] == [[0, 1], [2]]
+    assert calls == []  # a future already done: no idle work
+
+
+def test_eager_workers_are_stopped_when_nothing_is_to_be_parsed():
+    import multiprocessing
+
+    from kg.parallel import parallel_extractions
+
+    before = set(multiprocessing.active_children())
+    assert list(parallel_extractions(iter(()), workers=1, eager=True)) == []
+    assert set(multiprocessing.active_children()) <= before
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    # A parent killed outright (SIGKILL, out of memory) cannot stop its workers: they notice.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import multiprocessing, sys, time\n"
+        "from kg.parallel import parallel_extractions\n"
+        "def forever():\n"
+        "    time.sleep(3600)\n"
+        "    yield\n"
+        "if __name__ == '__main__':\n"
+        "    stream = parallel_extractions(forever(), workers=2, eager=True)\n"
+        "    import threading\n"
+        "    threading.Thread(target=lambda: list(stream), daemon=True).start()\n"
+        "    while len(multiprocessing.active_children()) < 2:\n"
+        "        time.sleep(0.05)\n"
+        "    print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"
+        "    time.sleep(3600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    try:
+        workers = [int(p) for p in parent.stdout.readline().split()]
+        assert len(workers) == 2
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+
+        def alive(pid: int) -> bool:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            with open(f"/proc/{pid}/stat") as fh:  # a zombie (ended, not yet reaped) is gone too
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+        deadline = time.monotonic() + 20
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(p) for p in workers)
+    finally:
+        parent.kill()
