@@ -216,6 +216,7 @@ def build(
     store: str | Path | None = None,
     fresh: bool = False,
     on_resolved: Callable[[KnowledgeGraph], None] | None = None,
+    parse_aside: bool = False,
 ) -> BuildResult:
     """Build the knowledge graph of every article under ``paths``.
 
@@ -230,6 +231,12 @@ def build(
     (only changed named graphs are rewritten). ``fresh`` empties the store first.
     ``on_resolved(graph)`` is called as soon as the graph is resolved, before the store's sync
     (:meth:`Outputs.start` draws the page meanwhile).
+
+    ``parse_aside`` (what ``kg build`` does): when the store already holds articles, parse the
+    new ones in a worker process even with one worker, so that it loads the model while this
+    process reads the store's articles back. A script calling this needs the
+    ``if __name__ == "__main__":`` guard then, as with ``workers`` > 1 (worker processes are
+    spawned, and import the script's main module).
 
     >>> result = build(["examples/"])            # doctest: +SKIP
     >>> result.dataset.serialize(format="turtle")  # doctest: +SKIP
@@ -303,10 +310,10 @@ def build(
 
             todo = (a for a in articles if changed(a))
             # The articles of earlier builds are read back from the cache for the resolver while
-            # new ones are parsed: on an update (a cache to read), parsing runs in a process of
-            # its own, which loads the model meanwhile (see _extract).
+            # new ones are parsed in worker processes (with parse_aside on an update, one that
+            # loads the model meanwhile; see _extract).
             earlier = ws.cache.read_except(resolver) if ws.exists() else iter(())
-            update = ws.exists() and len(ws.cache) > 0
+            update = parse_aside and ws.exists() and len(ws.cache) > 0
 
             def read_earlier() -> bool:
                 ex = next(earlier, None)

@@ -19,6 +19,7 @@ the result does not depend on how extraction was split across processes.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -151,15 +152,6 @@ class _Cluster:
         if m.aliases:
             self.aliases.update(m.aliases)
 
-    def copy(self) -> "_Cluster":
-        c = _Cluster()
-        c.size, c.non_pronouns = self.size, self.non_pronouns
-        c.article_ids, c.aliases = set(self.article_ids), set(self.aliases)
-        c.votes, c.counts = dict(self.votes), dict(self.counts)
-        c.names, c.descriptions = dict(self.names), dict(self.descriptions)
-        c._cls, c._label = self._cls, self._label
-        return c
-
     def merge(self, other: "_Cluster") -> None:
         self._cls = self._label = None
         self.size += other.size
@@ -228,15 +220,25 @@ def resolve(extractions: Iterable[ArticleExtraction], *, min_confidence: float =
 @dataclass(frozen=True, slots=True)
 class _ArticlePart:
     """What resolution needs of one article, computed when the article arrives (steps 1 and 2
-    of the module docstring): its clusters, their cross-article keys, and its relations as
-    (subject cluster, object cluster, predicate, verb, asserted, evidence), clusters numbered
-    within the article."""
+    of the module docstring): its mentions and the cluster of each (clusters numbered within
+    the article), the clusters' cross-article keys, and its relations as (subject cluster,
+    object cluster, predicate, verb, asserted, evidence). The clusters themselves are made
+    again by :meth:`Resolver.graph`: kept, they would take three times the memory."""
 
     article: Article
-    clusters: tuple[_Cluster, ...]
-    keys: tuple[tuple[int, str], ...]
+    mentions: tuple[Mention, ...]
+    cluster_of: tuple[int, ...]
+    clusters: int
+    keys: tuple[int | str, ...]  # cluster, key, cluster, key, ...
     surname_only: tuple[int, ...]
     relations: tuple[tuple[int, int, str | None, str, bool, Evidence], ...]
+
+    def make_clusters(self) -> list[_Cluster]:
+        clusters = [_Cluster() for _ in range(self.clusters)]
+        aid = self.article.id
+        for m, ci in zip(self.mentions, self.cluster_of):
+            clusters[ci].add(aid, m)
+        return clusters
 
 
 class Resolver:
@@ -287,7 +289,7 @@ def _article_part(ex: ArticleExtraction) -> _ArticlePart:
         of_mention.append(ci)
 
     # Keys for cross-article merging.
-    keys: list[tuple[int, str]] = []
+    keys: list[int | str] = []  # flat (cluster, key) pairs; keys interned: names recur across articles
     surname_only: list[int] = []
     for ci, c in enumerate(clusters):
         if not c.non_pronouns:
@@ -303,11 +305,11 @@ def _article_part(ex: ArticleExtraction) -> _ArticlePart:
             for n in names:
                 if is_a(cls, "Person") and len(n.split()) < 2:
                     continue  # a bare surname inside a full-name cluster is no key across articles
-                keys.append((ci, f"name:{n}"))
+                keys += (ci, sys.intern(f"name:{n}"))
         elif any(is_a(cls, s) for s in SCOPED_CLASSES):
-            keys.append((ci, f"desc:{aid}:{_concept_key(c.label)}"))
+            keys += (ci, f"desc:{aid}:{_concept_key(c.label)}")
         else:
-            keys.append((ci, f"concept:{_concept_key(c.label)}"))
+            keys += (ci, sys.intern(f"concept:{_concept_key(c.label)}"))
 
     sentences = {s.index: s for s in ex.sentences}
     relations = []
@@ -323,7 +325,8 @@ def _article_part(ex: ArticleExtraction) -> _ArticlePart:
         )
         verb = rel.verb if rel.predicate is None else rel.predicate
         relations.append((s, o, rel.predicate, verb, rel.asserted, ev))
-    return _ArticlePart(ex.article, tuple(clusters), tuple(keys), tuple(surname_only), tuple(relations))
+    return _ArticlePart(ex.article, ex.mentions, tuple(of_mention), len(clusters), tuple(keys), tuple(surname_only),
+                        tuple(relations))
 
 
 def _corpus_graph(parts: list[_ArticlePart], min_confidence: float) -> KnowledgeGraph:
@@ -335,13 +338,11 @@ def _corpus_graph(parts: list[_ArticlePart], min_confidence: float) -> Knowledge
     for part in parts:
         off = len(clusters)
         offsets.append(off)
-        clusters.extend(part.clusters)
-        for ci, key in part.keys:
-            keys[key].append(off + ci)
+        clusters.extend(part.make_clusters())
+        pairs = part.keys
+        for i in range(0, len(pairs), 2):
+            keys[pairs[i + 1]].append(off + pairs[i])  # type: ignore[index,operator]
         surname_only.extend(off + ci for ci in part.surname_only)
-    # Merging changes clusters: the articles' own stay as they are (see _union).
-    owned: set[int] = set()
-
     uf = _UnionFind()
     for ci in range(len(clusters)):
         uf.find(ci)
@@ -350,7 +351,7 @@ def _corpus_graph(parts: list[_ArticlePart], min_confidence: float) -> Knowledge
         for other in members[1:]:
             a, b = uf.find(members[0]), uf.find(other)
             if a != b and _compatible(clusters[a].cls, clusters[b].cls):
-                _union(clusters, uf, a, b, owned)
+                _union(clusters, uf, a, b)
     # Surnames: join the one person in the corpus with that surname, if exactly one.
     by_surname: dict[str, set[int]] = defaultdict(set)
     surname_set = set(surname_only)
@@ -364,7 +365,7 @@ def _corpus_graph(parts: list[_ArticlePart], min_confidence: float) -> Knowledge
         surname = normalise(clusters[ci].label)
         owners = by_surname.get(surname, set())
         if len(owners) == 1:
-            _union(clusters, uf, uf.find(next(iter(owners))), uf.find(ci), owned)
+            _union(clusters, uf, uf.find(next(iter(owners))), uf.find(ci))
 
     # Build entities.
     # A cluster of pronouns alone (no antecedent found) names nothing.
@@ -439,18 +440,13 @@ def _one_per_sentence(evs: list[Evidence]) -> list[Evidence]:
     return sorted(best.values(), key=lambda e: (e.article_id, e.start, e.rule))
 
 
-def _union(clusters: list[_Cluster], uf: _UnionFind, a: int, b: int, owned: set[int]) -> None:
-    """Merge the clusters of ``a`` and ``b``; the one that absorbs the other is first copied
-    unless ``owned`` (made by an earlier merge), so that the articles' clusters stay as made."""
+def _union(clusters: list[_Cluster], uf: _UnionFind, a: int, b: int) -> None:
     ra, rb = uf.find(a), uf.find(b)
     if ra == rb:
         return
     uf.union(ra, rb)
     keep = uf.find(ra)
     gone = rb if keep == ra else ra
-    if keep not in owned:
-        clusters[keep] = clusters[keep].copy()
-        owned.add(keep)
     clusters[keep].merge(clusters[gone])
     clusters[gone] = _EMPTY
 

@@ -159,3 +159,26 @@ def test_input_known_to_a_store_changed_by_another_process_stops_the_build(tmp_p
     assert result.exit_code != 0
     assert "changed while this build was reading it" in result.output
     assert {name: (out / name).read_bytes() for name in before} == before
+
+
+def test_library_update_runs_in_a_script_without_a_main_guard(tmp_path):
+    # kg build parses an update in a spawned worker (parse_aside); the library does not unless
+    # asked, so a plain script (no `if __name__ == "__main__":`) can update a store.
+    import subprocess
+    import sys
+
+    a, b = _split(tmp_path)
+    script = tmp_path / "update.py"
+    script.write_text(
+        "import sys\n"
+        "from kg.pipeline import build\n"
+        "a, b, store = sys.argv[1:4]\n"
+        "first = build([a], store=store)\n"
+        "result = build([a, b], store=store)\n"
+        "print(first.articles, result.articles, result.extracted, result.reused)\n"
+    )
+    proc = subprocess.run([sys.executable, str(script), str(a), str(b), str(tmp_path / "store")],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first, total, extracted, reused = map(int, proc.stdout.split())
+    assert reused == first and extracted == total - first > 0
