@@ -178,5 +178,4 @@ class ExtractionCache:
 
     def __iter__(self) -> Iterator[ArticleExtraction]:
         """Every cached extraction, in article-id order (streamed from disk)."""
-        for (data,) in self._db.execute("SELECT data FROM extractions ORDER BY id"):
-            yield from_json(data)
+        return self.read_except(())

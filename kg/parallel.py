@@ -93,13 +93,13 @@ def _windowed(submit: Callable[[list[Article]], Future], articles: Iterable[Arti
     ``idle()`` returns False (each call does one small step of other work and says whether
     there is more; after False it is not called again)."""
     pending: deque[tuple[list[Article], Any]] = deque()
-    more, step = idle is not None, idle or (lambda: False)
 
     def next_done() -> tuple[list[Article], Any]:
-        nonlocal more
+        nonlocal idle
         chunk, future = pending.popleft()
-        while more and not future.done():
-            more = step()
+        while idle is not None and not future.done():
+            if not idle():
+                idle = None
         return chunk, future
 
     for chunk in chunked(articles, chunk_size):
@@ -138,15 +138,17 @@ def parallel_extractions(
     import multiprocessing
 
     articles = iter(articles)
-    first = None if eager else next(articles, None)
-    if first is None and not eager:
-        return
+    first: Article | None = None
+    if not eager:
+        first = next(articles, None)
+        if first is None:
+            return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(os.getpid(),))
     try:
         for _ in range(workers):
             pool.submit(_load, model)  # errors (a missing model) surface with the first chunk
-        if first is None:  # eager: the input is read while the workers load the model
+        if eager:  # the input is read while the workers load the model
             first = next(articles, None)
             if first is None:
                 _stop(pool)

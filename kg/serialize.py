@@ -38,7 +38,6 @@ from kg.rdf import (
     clean_literal,
     decimal_literal,
     fact_evidence_iris,
-    fact_node,
     fact_status_class,
     graph_blocks,
     predicate_iri,
@@ -154,9 +153,10 @@ def _entity_text(e: Entity, indent: str) -> str:
     return f"{text}{more}{P.mentionCount} {int(e.mention_count)} .\n"
 
 
-def _fact_text(f: Fact, indent: str, nodes: tuple[URIRef, URIRef, URIRef, URIRef] | None = None) -> str:
+def _fact_text(f: Fact, indent: str, nodes: tuple[URIRef, URIRef, URIRef, URIRef]) -> str:
+    """``f``'s block; ``nodes`` is its :func:`fact_node` (made once per graph: CorpusBlocks.nodes)."""
     more, P = indent + "    ", _PRED
-    node, s, p, o = nodes if nodes is not None else fact_node(f)
+    node, s, p, o = nodes
     text = (f"{indent}{_uri(str(node))} a {_uri(str(fact_status_class(f)))} ;\n"
             f"{more}{P.subject} {_uri(str(s))} ;\n{more}{P.predicate} {_uri(str(p))} ;\n"
             f"{more}{P.object} {_uri(str(o))} ;\n{more}{P.confidence} {term(decimal_literal(f.confidence))} ;\n"
