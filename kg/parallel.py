@@ -23,7 +23,7 @@ from typing import Any
 
 from kg.model import Article, ArticleExtraction
 
-__all__ = ["extract_chunk", "chunked", "parallel_extractions", "SINGLE_THREAD_ENV"]
+__all__ = ["extract_chunk", "chunked", "tapered", "parallel_extractions", "SINGLE_THREAD_ENV"]
 
 CHUNK_SIZE = 16
 # One worker = one core: BLAS libraries must not start threads of their own.
@@ -49,6 +49,31 @@ def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def tapered(items: Iterable[Any], size: int, parts: int) -> Iterator[list[Any]]:
+    """Chunks of ``size`` items, smaller towards the end: once the input is known to end within
+    ``parts × size`` items (it is read that far ahead), each chunk takes a ``parts``-th of what
+    is left. With ``parts`` chunks in flight, the workers then run out of work at nearly the same
+    time, instead of one parsing a last full chunk while the others wait.
+
+    >>> [len(c) for c in tapered(range(40), 8, 2)]
+    [8, 8, 8, 8, 4, 2, 1, 1]
+    """
+    items = iter(items)
+    ahead: deque[Any] = deque()
+    horizon = (parts + 1) * size
+    ended = False
+    while True:
+        while not ended and len(ahead) < horizon:
+            try:
+                ahead.append(next(items))
+            except StopIteration:
+                ended = True
+        if not ahead:
+            return
+        n = size if not ended else max(1, min(size, -(-len(ahead) // parts)))
+        yield [ahead.popleft() for _ in range(min(n, len(ahead)))]
 
 
 def _init_worker(parent: int) -> None:
@@ -102,7 +127,7 @@ def _windowed(submit: Callable[[list[Article]], Future], articles: Iterable[Arti
                 idle = None
         return chunk, future
 
-    for chunk in chunked(articles, chunk_size):
+    for chunk in tapered(articles, chunk_size, window):
         pending.append((chunk, submit(chunk)))
         if len(pending) >= window:
             yield next_done()

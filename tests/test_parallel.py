@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.model import Article
-from kg.parallel import chunked
+from kg.parallel import chunked, tapered
 from kg.pipeline import build
 from kg.rdf import union_blocks
 from kg.serialize import turtle_chunks
@@ -28,6 +28,30 @@ def serial():
 
 def test_chunked_keeps_order_and_remainder():
     assert list(chunked(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 40, 100, 1000])
+def test_tapered_chunks_shrink_towards_the_end_and_keep_every_item_in_order(n):
+    chunks = list(tapered(range(n), 8, 4))
+    assert [x for c in chunks for x in c] == list(range(n))
+    sizes = [len(c) for c in chunks]
+    assert all(1 <= s <= 8 for s in sizes)
+    if n >= 5 * 8:  # long inputs: full chunks while the end is out of sight, then shrinking to one
+        assert sizes[:(n - 5 * 8) // 8] == [8] * ((n - 5 * 8) // 8)
+        assert sizes[-1] == 1
+        assert sizes == sizes[:len(sizes) - len(chunks[-12:])] + sorted(sizes[-12:], reverse=True)
+
+
+def test_tapered_reads_a_bounded_stretch_ahead():
+    read = []
+
+    def items():
+        for i in range(10_000):
+            read.append(i)
+            yield i
+
+    for chunk in tapered(items(), 8, 4):
+        assert len(read) - (chunk[-1] + 1) <= 5 * 8  # never more than (parts + 1) × size ahead
 
 
 def test_two_worker_processes_give_the_same_graph(serial):
@@ -76,7 +100,7 @@ def test_windowed_does_idle_work_while_waiting_and_stops_when_there_is_none():
 
     out = [(chunk, f.result()) for chunk, f in
            _windowed(lambda chunk: _SlowFuture(sum(chunk), polls=3), range(6), window=2, chunk_size=2, idle=idle)]
-    assert out == [([0, 1], 1), ([2, 3], 5), ([4, 5], 9)]
+    assert out == [([0, 1], 1), ([2, 3], 5), ([4], 4), ([5], 5)]  # the last chunks taper
     assert steps == [0, 1, 2, 3, 4]  # three steps for the first chunk, then the rest; never after False
     calls = []
     assert [c for c, _ in _windowed(lambda chunk: _SlowFuture(0, polls=0), range(3), 2, 2,
@@ -140,3 +164,11 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
         assert not any(alive(p) for p in workers)
     finally:
         parent.kill()
+
+
+def test_parallel_docstring_examples():
+    import doctest
+
+    import kg.parallel
+
+    assert doctest.testmod(kg.parallel).failed == 0
