@@ -365,12 +365,15 @@ def _radial_layout(sub: nx.Graph, nodes: Sequence[Hashable]) -> Any:
     return np.array([where[v] if v != hub else (0.0, 0.0) for v in nodes])
 
 
-def _component_layout(sub: nx.Graph, nodes: Sequence[Hashable], seed: int) -> tuple[Any, str]:
-    """Positions of one connected component (unit scale, any extent) and the algorithm used."""
+def _component_layout(graph: nx.Graph, nodes: Sequence[Hashable], order: Mapping[Hashable, int],
+                      seed: int) -> tuple[Any, str]:
+    """Positions of the connected component ``nodes`` of ``graph`` (unit scale, any extent) and the
+    algorithm used."""
     import numpy as np
 
-    if len(nodes) <= RADIAL_MAX_NODES:
-        return _radial_layout(sub, nodes), "radial"
+    if len(nodes) <= RADIAL_MAX_NODES:  # a whole component's degrees are its own: no copy of it needed
+        return _radial_layout(graph, nodes), "radial"
+    sub = _ordered_subgraph(graph, nodes, order)
     if len(nodes) <= SPRING_MAX_NODES:
         spring = nx.spring_layout(sub, seed=seed, iterations=50)
         return np.array([spring[v] for v in nodes], dtype=float), "spring"
@@ -481,7 +484,7 @@ def layout_positions(graph: nx.Graph, *, seed: int = 0) -> tuple[dict[Hashable, 
             boxes.append((_label_width(graph.nodes[nodes[0]].get("label", nodes[0])), _LABEL_HEIGHT_PX))
             names.append("radial")
             continue
-        raw, name = _component_layout(_ordered_subgraph(simple, nodes, order), nodes, seed)
+        raw, name = _component_layout(simple, nodes, order, seed)
         widths = np.array([_label_width(graph.nodes[v].get("label", v)) for v in nodes])
         widest = float(widths.max())
         pixels = _to_pixels(raw, widths if len(nodes) <= SPRING_MAX_NODES else None)
@@ -509,9 +512,10 @@ def initial_nodes(graph: nx.Graph, max_nodes: int) -> list[Hashable] | None:
     """
     if graph.number_of_nodes() <= max_nodes:
         return None
+    degree = dict(graph.degree())
     ranked = sorted(
         graph.nodes(data=True),
-        key=lambda nd: (-graph.degree(nd[0]), -int(nd[1].get("mention_count", 0)), str(nd[1].get("label", "")), str(nd[0])),
+        key=lambda nd: (-degree[nd[0]], -int(nd[1].get("mention_count", 0)), str(nd[1].get("label", "")), str(nd[0])),
     )
     return [v for v, _ in ranked[:max_nodes]]
 
@@ -619,9 +623,8 @@ def _predicate_table(edges: Sequence[tuple[Any, Any, Any, Mapping[str, Any]]]) -
     return sorted(table.values(), key=lambda p: (-p["count"], p["label"], p["iri"]))
 
 
-def _node_record(graph: nx.Graph, v: Hashable, d: Mapping[str, Any], *, node_id: int, group: str,
+def _node_record(v: Hashable, d: Mapping[str, Any], *, node_id: int, group: str, degree: int,
                  position: tuple[float, float], articles: _ArticleTable) -> dict[str, Any]:
-    degree = graph.degree(v)
     return {
         "id": node_id,
         "iri": _text(v),
@@ -679,7 +682,9 @@ def build_payload(
     positions, layout_name = layout_positions(graph, seed=seed)
     classes, group_of = _class_table(graph)
     node_ids = {v: i for i, v in enumerate(graph)}
-    nodes = [_node_record(graph, v, d, node_id=node_ids[v], group=group_of[v], position=positions[v], articles=articles)
+    degree = dict(graph.degree())
+    nodes = [_node_record(v, d, node_id=node_ids[v], group=group_of[v], degree=degree[v], position=positions[v],
+                          articles=articles)
              for v, d in graph.nodes(data=True)]
 
     raw_edges = list(graph.edges(keys=True, data=True))
