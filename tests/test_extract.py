@@ -301,7 +301,14 @@ def test_role_coordination_before_a_name(triples):
 
 def test_calling_for_protection_against_something_opposes_it(triples):
     got = triples("The guild urged lawmakers to keep strong protections against automated dubbing.")
-    assert any(s == "guild" and p == "opposes" and "automated dubbing" in o for s, p, o in got), got
+    assert ("guild", "opposes", "automated dubbing") in got, got
+
+
+def test_calling_for_safeguards_never_opposes_them(triples):
+    got = triples("Actors and writers pushed for safeguards against the unauthorized use of their likenesses.")
+    advocated = {o for s, p, o in got if p == "advocates"}
+    assert advocated, got
+    assert not {o for s, p, o in got if p == "opposes"} & advocated, got
 
 
 def test_emphasising_a_topic_is_speaking_about_it(triples):

@@ -120,12 +120,19 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
         for si, sent in enumerate(sentences_of(doc)):
             cands = [c for clause in clauses(sent, lex) for c in clause_relations(clause, lex)]
             cands += list(nominal_relations(sent, lex))
-            cands += [x for c in cands for x in stance_against(c)]
-            for c in cands:
+            # (candidate, the stance it was derived from, if any)
+            pairs = [(c, None) for c in cands] + [(x, c) for c in cands for x in stance_against(c)]
+            for c, base in pairs:
                 s = table.for_token(c.subject)
                 o = table.for_token(c.object)
                 if s is None or o is None or s == o:
                     continue
+                # Calling for protection against X opposes X itself, not the protection whose
+                # mention X is part of ("strong protections against automated dubbing").
+                if base is not None and o == table.for_token(base.object):
+                    o = table.for_token_within(c.object, o)
+                    if o is None or s == o:
+                        continue
                 # Measure phrases are amounts ("supports 2.3 million jobs", "25 percent of the
                 # money"), not entities — as objects or subjects.
                 if any(table.spans[x].kind == "nominal" and _is_quantity(doc, table.spans[x].head, lex) for x in (s, o)):

@@ -519,12 +519,19 @@ class MentionTable:
         self._nominal_cache[tok.i] = result
         return result
 
-    def _resolve_token(self, tok: Token, depth: int) -> int | None:
+    def for_token_within(self, tok: Token, outer: int) -> int | None:
+        """The mention ``tok`` refers to by itself, when it lies inside the longer mention
+        ``outer`` ("strong protections against *automated dubbing*": the dubbing, not the
+        protections); ``for_token`` gives ``outer`` for every token it covers. Not cached:
+        ``for_token`` keeps answering ``outer`` for ``tok``."""
+        return self._resolve_token(tok, depth=0, outside=outer)
+
+    def _resolve_token(self, tok: Token, depth: int, outside: int | None = None) -> int | None:
         doc, lex = self.doc, self.lex
         if depth > 4:
             return None
         idx = self.name_at(tok.i)
-        if idx is not None:
+        if idx is not None and idx != outside:
             return idx
         lower = tok.lower_
         lemma = tok.lemma_.lower()
@@ -534,7 +541,7 @@ class MentionTable:
         if tok.pos_ in ("PRON", "DET") or lower in EMPTY_HEADS or tok.like_num:
             # "many of the actors", "one of the studios": the of-complement is the referent.
             pobj = _of_object(tok)
-            return self._resolve_token(pobj, depth + 1) if pobj is not None else None
+            return self._resolve_token(pobj, depth + 1, outside) if pobj is not None else None
         if _mistagged_name(tok):
             return self._proper_name(tok)
         if tok.pos_ not in ("NOUN", "PROPN", "VERB", "ADJ", "X"):
@@ -543,17 +550,17 @@ class MentionTable:
         if lemma in lex.transparent and tok.pos_ == "NOUN":
             inner = _name_compound(tok, self) or _of_object(tok)
             if inner is not None:
-                return self._resolve_token(inner, depth + 1)
+                return self._resolve_token(inner, depth + 1, outside)
         # Source heads: "a direct threat from AI companies" is about the companies.
         if lemma in lex.source_nouns and tok.pos_ == "NOUN":
             inner = _of_object(tok, preps=("from",))
             if inner is not None:
-                return self._resolve_token(inner, depth + 1)
+                return self._resolve_token(inner, depth + 1, outside)
         # Group heads: "a chorus of creatives", "a number of studios".
         if lemma in lex.group_nouns and tok.pos_ == "NOUN":
             inner = _of_object(tok)
             if inner is not None:
-                return self._resolve_token(inner, depth + 1)
+                return self._resolve_token(inner, depth + 1, outside)
         if tok.pos_ == "NOUN":
             # Naming apposition: "the research firm Acme Insights", "its chatbot, Scribe" — the
             # name is the referent.
@@ -573,14 +580,14 @@ class MentionTable:
                 if follow is not None and self.spans[follow].start == k:
                     return follow
             if named is not None:
-                return self._resolve_token(named, depth + 1)
+                return self._resolve_token(named, depth + 1, outside)
             # Naming participle: "a non-profit called the Open Image Project" — the name.
             for c in children_of(tok):
                 if c.dep_ == "acl" and c.lemma_.lower() in ("call", "name", "dub", "know"):
                     named = next((g for g in children_of(c)
                                   if g.dep_ in ("oprd", "attr", "dobj") and g.pos_ == "PROPN"), None)
                     if named is not None:
-                        return self._resolve_token(named, depth + 1)
+                        return self._resolve_token(named, depth + 1, outside)
             # Descriptive apposition: "Acme, a firm that ..." — the description is the name
             # right before it (whatever the parser attached it to).
             if tok.dep_ == "appos":
@@ -590,7 +597,7 @@ class MentionTable:
                     if prev is not None:
                         return prev
                 if tok.head.pos_ == "PROPN" and tok.head.i < tok.i:
-                    return self._resolve_token(tok.head, depth + 1)
+                    return self._resolve_token(tok.head, depth + 1, outside)
         if tok.pos_ == "PROPN":
             return self._proper_name(tok)
         if tok.pos_ == "VERB" and tok.tag_ != "VBG":
