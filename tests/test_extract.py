@@ -56,6 +56,13 @@ def test_object_control(triples):
         "Will Ben Carter sign the petition?",
         "If the talks fail, Ben Carter will sign the petition.",
         "Ben Carter likely signed the petition.",
+        # promises, agreements, encouragement and permission: the action has not happened
+        "Ben Carter promised to sign the petition.",
+        "Ben Carter pledged to sign the petition.",
+        "Ben Carter agreed to sign the petition.",
+        "The guild encouraged Ben Carter to sign the petition.",
+        "The guild invited Ben Carter to sign the petition.",
+        "The board allowed Ben Carter to sign the petition.",
     ],
 )
 def test_negation_and_modality_assert_nothing(triples, sentence):
@@ -309,6 +316,20 @@ def test_calling_for_safeguards_never_opposes_them(triples):
     advocated = {o for s, p, o in got if p == "advocates"}
     assert advocated, got
     assert not {o for s, p, o in got if p == "opposes"} & advocated, got
+
+
+@pytest.mark.parametrize("text", ["Mara Quell received her PhD in Oslo.",
+                                  "Graduated in Bergen, Quell received his PhD in Oslo."])
+def test_a_degree_is_no_work_one_is_known_for(triples, text):
+    got = triples(text)
+    assert not [t for t in got if t[1] == "knownFor"], got
+
+
+@pytest.mark.parametrize("text", ["Jon Vale claimed Democrats pushed Ada Quint to the far left on health care.",
+                                  "Jon Vale claimed the union pushed Ada Quint to resign."])
+def test_a_claim_argues_nothing_about_the_people_it_reports_on(triples, text):
+    got = triples(text)
+    assert not [t for t in got if t[1] == "argues" and t[2] in ("Ada Quint", "Democrats", "union")], got
 
 
 def test_emphasising_a_topic_is_speaking_about_it(triples):

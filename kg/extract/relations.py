@@ -138,11 +138,16 @@ def _emit(clause: Clause, subj: Arg, obj: Arg, frame: Frame | None, verb: str, r
     )
 
 
-def token_class(tok: Token, lex: Lexicon) -> str | None:
-    """The class a noun's own words suggest (head-noun lexicon, then NER), or None."""
+def lexicon_class(tok: Token, lex: Lexicon) -> str | None:
+    """The class the head-noun and role lexicons give a noun (with the word before it), or None."""
     lemma = tok.lemma_.lower()
     prev = token_at(tok.doc, tok.i - 1).lemma_.lower() if tok.i > 0 else ""
-    cls = lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
+    return lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
+
+
+def token_class(tok: Token, lex: Lexicon) -> str | None:
+    """The class a noun's own words suggest (head-noun lexicon, then NER), or None."""
+    cls = lexicon_class(tok, lex)
     if cls is None and tok.ent_type_:
         cls = lex.ner_types.get(tok.ent_type_)
     return cls
@@ -150,7 +155,7 @@ def token_class(tok: Token, lex: Lexicon) -> str | None:
 
 def _is_agent_noun(tok: Token, lex: Lexicon) -> bool:
     cls = token_class(tok, lex)
-    if cls is None and tok.ent_type_ in ("ORG", "PERSON"):
+    if cls is None and tok.ent_type_ in ("ORG", "PERSON", "NORP"):  # NORP: "Democrats", "Republicans"
         return True
     return cls is not None and (is_a(cls, "Person") or is_a(cls, "Organization"))
 
@@ -178,16 +183,18 @@ def _salient(verb: Token, lex: Lexicon, predicate: str) -> list[Arg]:
     """Arguments of a clausal complement worth a fact: its subject and its objects, also of
     coordinated complements ("argued that X ... and that Y ...").
 
-    For an argument ("argues"), a subject that is a person or an organisation is the actor of
-    the reported event, not what the claim is about: "alleges that Acme trained X on Y" argues
-    nothing about Acme (but "recommended that Congress create X" does recommend to Congress)."""
+    For an argument ("argues"), a person or an organisation taking part in the reported event
+    is not what the claim is about: "alleges that Acme trained X on Y" argues nothing about
+    Acme, "claimed the party pushed Doe to the left" nothing about Doe (but "recommended that
+    Congress create X" does recommend to Congress)."""
     out: list[Arg] = []
     verbs = [verb] + [c for c in children_of(verb)
                       if c.dep_ == "conj" and any(g.dep_ == "mark" for g in children_of(c))]
     for v in verbs:
         out += [Arg(a.token, "clause") for a in agents_of(v)
                 if predicate != "argues" or not _is_agent_noun(a.token, lex)]
-        out += [Arg(a.token, "clause") for a in patients_of(v)]
+        out += [Arg(a.token, "clause") for a in patients_of(v)
+                if predicate != "argues" or not _is_agent_noun(a.token, lex)]
         out += [Arg(a.token, "clause") for _, a in preps_of(v)]
         out += [Arg(c, "clause") for c in children_of(v) if c.dep_ == "attr"]
     return out
@@ -354,6 +361,9 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
         cls = next((c for m in children_of(tok) if m.dep_ in ("compound", "amod") and m.pos_ in ("NOUN", "ADJ")
                     and m.i < tok.i and (c := lex.head_types.get(m.lemma_.lower()))), None)
     if cls is None or not any(is_a(cls, c) for c in ("Document", "CreativeWork", "Technology")):
+        return
+    # A common noun the lexicon does not know is no work because NER says so ("his PhD").
+    if tok.pos_ == "NOUN" and lexicon_class(tok, lex) is None:
         return
     conf = RULE_CONFIDENCE["possessive"]
     for c in children_of(tok):
