@@ -332,6 +332,24 @@ def test_a_claim_argues_nothing_about_the_people_it_reports_on(triples, text):
     assert not [t for t in got if t[1] == "argues" and t[2] in ("Ada Quint", "Democrats", "union")], got
 
 
+@pytest.mark.parametrize("text", ["US voice actor Mara Quell marveled at the growth of the industry.",
+                                  "Hollywood actor Mara Quell spoke."])
+def test_a_place_before_a_role_noun_is_no_work(triples, text):
+    got = triples(text)
+    assert not [t for t in got if t[1] == "knownFor"], got
+
+
+def test_a_prediction_estimates_nothing_about_the_people_in_it(triples):
+    got = triples("Jon Vale predicts Ada Quint defeats Mara Quell in the election.")
+    assert not [t for t in got if t[1] == "estimates" and t[2] in ("Ada Quint", "Mara Quell")], got
+
+
+def test_a_nationality_is_never_she(triples):
+    got = triples("Princess Ada Vell pointed out she had relinquished her titles. Sources report she is treated "
+                  "as royalty by the Thai populace. Following the announcement, she used Instagram to thank supporters.")
+    assert ("Princess Ada Vell", "uses", "Instagram") in got, got
+
+
 def test_emphasising_a_topic_is_speaking_about_it(triples):
     got = triples("Ana Lopez stressed the risks of automated dubbing.")
     assert any(s == "Ana Lopez" and p == "spokeAbout" for s, p, o in got), got

@@ -145,8 +145,10 @@ def resolve_coreference(table: MentionTable) -> None:
             if word in MALE_FEMALE:
                 # Closest sentence first; in it a person, else a name NER missed or took for an
                 # organisation (which then becomes a person); a subject before other mentions.
+                # A nationality or group ("the Thai public", "Democrats") is never "he" or "she".
                 cands = [(j, a) for j, a in before if a.kind == "name" and s_here - sent_of[a.start] <= PERSON_WINDOW
-                         and (is_a(a.cls, "Person") or _weakly_typed(a)) and _may_be_person(table, j)]
+                         and (is_a(a.cls, "Person") or _weakly_typed(a)) and _may_be_person(table, j)
+                         and token_at(doc, a.head).ent_type_ != "NORP"]
                 cands.sort(key=lambda x: (s_here - sent_of[x[1].start], 0 if is_a(x[1].cls, "Person") else 1,
                                           0 if token_at(doc, x[1].head).dep_.startswith("nsubj") else 1, -x[1].start))
                 if cands:

@@ -179,11 +179,15 @@ def _reattach(arg: Arg, predicate: str, role: str, lex: Lexicon) -> Arg:
     return arg
 
 
+# Claims and predictions are about events: the people in them are not what they argue or estimate.
+_ABOUT_EVENTS = frozenset({"argues", "estimates"})
+
+
 def _salient(verb: Token, lex: Lexicon, predicate: str) -> list[Arg]:
     """Arguments of a clausal complement worth a fact: its subject and its objects, also of
     coordinated complements ("argued that X ... and that Y ...").
 
-    For an argument ("argues"), a person or an organisation taking part in the reported event
+    For an argument or a prediction, a person or an organisation taking part in the reported event
     is not what the claim is about: "alleges that Acme trained X on Y" argues nothing about
     Acme, "claimed the party pushed Doe to the left" nothing about Doe (but "recommended that
     Congress create X" does recommend to Congress)."""
@@ -192,9 +196,9 @@ def _salient(verb: Token, lex: Lexicon, predicate: str) -> list[Arg]:
                       if c.dep_ == "conj" and any(g.dep_ == "mark" for g in children_of(c))]
     for v in verbs:
         out += [Arg(a.token, "clause") for a in agents_of(v)
-                if predicate != "argues" or not _is_agent_noun(a.token, lex)]
+                if predicate not in _ABOUT_EVENTS or not _is_agent_noun(a.token, lex)]
         out += [Arg(a.token, "clause") for a in patients_of(v)
-                if predicate != "argues" or not _is_agent_noun(a.token, lex)]
+                if predicate not in _ABOUT_EVENTS or not _is_agent_noun(a.token, lex)]
         out += [Arg(a.token, "clause") for _, a in preps_of(v)]
         out += [Arg(c, "clause") for c in children_of(v) if c.dep_ == "attr"]
     return out
@@ -556,6 +560,10 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
             if mod.dep_ in ("compound", "nmod") and mod.pos_ == "PROPN":
                 frame = lex.frame("NOUN", lemma, None, "of") or lex.frame("NOUN", lemma, None, "in")
                 if frame is None:
+                    continue
+                # A place before a role noun says where the person is from or works ("US voice
+                # actor", "Hollywood actor"): no work they are known for, only what they lead or represent.
+                if mod.ent_type_ in ("GPE", "LOC", "NORP") and frame.predicate not in ("leads", "represents"):
                     continue
                 for sb in subjects:
                     if sb.via == "poss":
