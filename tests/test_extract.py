@@ -57,6 +57,7 @@ def test_object_control(triples):
         "If the talks fail, Ben Carter will sign the petition.",
         "Ben Carter likely signed the petition.",
         # promises, agreements, encouragement and permission: the action has not happened
+        "Ben Carter will sign the petition.",
         "Ben Carter promised to sign the petition.",
         "Ben Carter pledged to sign the petition.",
         "Ben Carter agreed to sign the petition.",
@@ -342,6 +343,12 @@ def test_a_place_before_a_role_noun_is_no_work(triples, text):
 def test_a_prediction_estimates_nothing_about_the_people_in_it(triples):
     got = triples("Jon Vale predicts Ada Quint defeats Mara Quell in the election.")
     assert not [t for t in got if t[1] == "estimates" and t[2] in ("Ada Quint", "Mara Quell")], got
+
+
+def test_a_place_releases_no_system_it_owns(triples):
+    got = triples("Officials said the plot involved Port Alder's mass transit system.")
+    assert not [t for t in got if t[1] == "releasedBy"], got
+    assert ("Acme's new chatbot", "releasedBy", "Acme") in triples("Acme's new chatbot was released on Monday.")
 
 
 def test_a_nationality_is_never_she(triples):

@@ -388,6 +388,8 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
         elif person and is_a(cls, "CreativeWork"):
             # "her album", "Doe's debut novel": a person is known for their work.
             yield Candidate(owner, tok, "'s", "knownFor", "possessive", conf, "positive", "asserted")
+        elif is_a(cls, "Technology") and owner.ent_type_ in ("GPE", "LOC", "FAC"):
+            continue  # a city's transit system is its infrastructure, not a product it released
         elif owner.pos_ == "PROPN" or owner.lower_ == "its" or c.lower_ == "whose":
             # Whether the owner is a person is known only after coreference: decided then.
             rule = "possessive-work" if is_a(cls, "CreativeWork") else "possessive"
