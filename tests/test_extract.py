@@ -351,10 +351,24 @@ def test_a_place_releases_no_system_it_owns(triples):
     assert ("Acme's new chatbot", "releasedBy", "Acme") in triples("Acme's new chatbot was released on Monday.")
 
 
-def test_a_nationality_is_never_she(triples):
-    got = triples("Princess Ada Vell pointed out she had relinquished her titles. Sources report she is treated "
-                  "as royalty by the Thai populace. Following the announcement, she used Instagram to thank supporters.")
-    assert ("Princess Ada Vell", "uses", "Instagram") in got, got
+def test_who_sues_to_block_something_opposes_it(triples):
+    got = triples("Jon Vale sued Ada Quint to block the release of his tax returns.")
+    assert ("Jon Vale", "opposes", "release of his tax returns") in got, got
+    assert not [t for t in got if t[0] == "Ada Quint"], got
+
+
+@pytest.mark.parametrize("text, fact", [
+    # a nationality
+    ("Princess Ada Vell pointed out she had relinquished her titles. Sources report she is treated as royalty by "
+     "the Thai populace. Following the announcement, she used Instagram to thank supporters.",
+     ("Princess Ada Vell", "uses", "Instagram")),
+    # an event
+    ("Jon Vale was born in Detroit in 1929. After serving in the Korean War, he attended Wayne State University. "
+     "He worked for three years for Representative Ada Quint as an aide.", ("Jon Vale", "worksFor", "Ada Quint")),
+])
+def test_he_or_she_is_never_a_nationality_or_an_event(triples, text, fact):
+    got = triples(text)
+    assert fact in got, got
 
 
 def test_emphasising_a_topic_is_speaking_about_it(triples):

@@ -32,6 +32,9 @@ MALE_FEMALE = frozenset("he him his himself she her hers herself".split())
 NEUTER = frozenset("it its itself".split())
 PLURAL = frozenset("they them their theirs themselves".split())
 PERSON_WINDOW = 2
+# NER types of names that are never a person (NER's ORG, PRODUCT or WORK_OF_ART sometimes are).
+_NEVER_PERSONS = frozenset({"NORP", "EVENT", "LAW", "LANGUAGE", "GPE", "LOC", "FAC", "DATE", "TIME", "MONEY",
+                            "QUANTITY", "PERCENT", "CARDINAL", "ORDINAL"})
 W_PRONOUN = 1.2
 DEFINITE_WINDOW = 5
 _LOOK_BACK = max(PERSON_WINDOW, DEFINITE_WINDOW, 1)  # sentences ("it", "they": 1)
@@ -145,10 +148,11 @@ def resolve_coreference(table: MentionTable) -> None:
             if word in MALE_FEMALE:
                 # Closest sentence first; in it a person, else a name NER missed or took for an
                 # organisation (which then becomes a person); a subject before other mentions.
-                # A nationality or group ("the Thai public", "Democrats") is never "he" or "she".
+                # A nationality or group ("the Thai public", "Democrats"), an event ("the Korean
+                # War"), a law, a place or a number is never "he" or "she".
                 cands = [(j, a) for j, a in before if a.kind == "name" and s_here - sent_of[a.start] <= PERSON_WINDOW
                          and (is_a(a.cls, "Person") or _weakly_typed(a)) and _may_be_person(table, j)
-                         and token_at(doc, a.head).ent_type_ != "NORP"]
+                         and token_at(doc, a.head).ent_type_ not in _NEVER_PERSONS]
                 cands.sort(key=lambda x: (s_here - sent_of[x[1].start], 0 if is_a(x[1].cls, "Person") else 1,
                                           0 if token_at(doc, x[1].head).dep_.startswith("nsubj") else 1, -x[1].start))
                 if cands:
