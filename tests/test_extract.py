@@ -56,6 +56,7 @@ def test_object_control(triples):
         "Will Ben Carter sign the petition?",
         "If the talks fail, Ben Carter will sign the petition.",
         "Ben Carter likely signed the petition.",
+        "Ben Carter rarely signs petitions.",
         # promises, agreements, encouragement and permission: the action has not happened
         "Ben Carter will sign the petition.",
         "Ben Carter promised to sign the petition.",
