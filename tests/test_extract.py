@@ -352,6 +352,20 @@ def test_a_place_releases_no_system_it_owns(triples):
     assert ("Acme's new chatbot", "releasedBy", "Acme") in triples("Acme's new chatbot was released on Monday.")
 
 
+def test_a_title_with_its_complement_is_no_name(extract):
+    ex = extract("Current Director of National Intelligence David Chen said the report was false. Minister of "
+                 "Health Maria Lopez announced the plan. The House includes 338 seats, each with a Member of Parliament.")
+    names = {m.text for m in ex.mentions if m.kind == "name"}
+    assert {"David Chen", "National Intelligence", "Maria Lopez", "Health", "Parliament"} <= names, names
+    assert not {n for n in names if n.split()[0] in ("of", "Director", "Minister", "Member")}, names
+
+
+def test_the_title_of_a_name_is_its_description(triples):
+    got = triples("President Jon Vale lashed out at the city's Democratic mayor Ada Quint on Twitter. The president "
+                  "has blamed the opposition for the unrest. The president has claimed widespread voter fraud.")
+    assert ("Jon Vale", "argues", "widespread voter fraud") in got, got
+
+
 def test_who_sues_to_block_something_opposes_it(triples):
     got = triples("Jon Vale sued Ada Quint to block the release of his tax returns.")
     assert ("Jon Vale", "opposes", "release of his tax returns") in got, got

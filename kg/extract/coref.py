@@ -198,10 +198,11 @@ def _resolve_description(table: MentionTable, doc: Doc, m: MentionSpan, before: 
                          sent_of: dict[int, int]) -> None:
     """Link a definite description to its antecedent (see module docstring).
 
-    The same head noun wins ("the letter" → "an open letter"); otherwise a mention whose class
-    falls under the description's class, for specific classes only ("the union", "the studio",
-    "the actor"), never for general ones like "the industry" (Organization) or "the people".
-    A role noun may make a person name more specific ("the actor" → Actor).
+    The same head noun wins ("the letter" → "an open letter", "the senator" → "Senator Doe");
+    otherwise a mention whose class falls under the description's class, for specific classes
+    only ("the union", "the studio", "the actor"), never for general ones like "the industry"
+    (Organization) or "the people"; else a name of a more general class, which the role noun
+    then makes more specific ("the actor" → Actor).
     """
     head = token_at(doc, m.head)
     lemma = head.lemma_.lower()
@@ -211,16 +212,26 @@ def _resolve_description(table: MentionTable, doc: Doc, m: MentionSpan, before: 
     plural = _plural(doc, m)
     window = [(j, a) for j, a in before if s_here - sent_of[a.start] <= DEFINITE_WINDOW and _plural(doc, a) == plural]
     for j, a in window:
-        if token_at(doc, a.head).lemma_.lower() == lemma:
+        # the same head noun, or a name titled with it ("President Doe ... the president")
+        title = token_at(doc, a.start - 1) if a.kind == "name" and a.start > 0 else None
+        if token_at(doc, a.head).lemma_.lower() == lemma or (
+                title is not None and title.pos_ in ("NOUN", "PROPN") and title.lemma_.lower() == lemma):
             m.antecedent = j
             return
     if desc_cls is None or desc_cls in GENERAL_CLASSES:
         return
+    # A mention of the description's class anywhere in the window ("President Doe ... on Twitter
+    # ... the president": Doe) before a name of a more general class, which the description then
+    # refines; a name typed only as some agent last.
     for j, a in window:
         if is_a(a.cls, desc_cls):
             m.antecedent = j
             return
-        if role_cls is not None and a.kind == "name" and is_a(role_cls, a.cls) and a.cls != "Entity":
-            m.antecedent = j
-            a.vote(role_cls, W_ROLE, "definite-description")
-            return
+    if role_cls is None:
+        return
+    for vague in (False, True):
+        for j, a in window:
+            if a.kind == "name" and is_a(role_cls, a.cls) and a.cls != "Entity" and (a.cls == "Agent") == vague:
+                m.antecedent = j
+                a.vote(role_cls, W_ROLE, "definite-description")
+                return

@@ -381,6 +381,22 @@ class MentionTable:
                                      or toks[start].lemma_.lower() in lex.roles
                                      or toks[start].text.rstrip(".") in lex.title_types or toks[start].lower_ == "the"):
                     start += 1
+                if start > i and start < j and toks[start].lower_ == "of":
+                    # A title with its complement: "Director of National Intelligence Jane Doe",
+                    # "a Member of Parliament": the complement is a name of its own, and so is
+                    # the person named after it.
+                    start += 1
+                    person = next((k for k in range(start + 1, j) if (x := self.name_at(k)) is not None
+                                   and self.spans[x].start == k and is_a(self.spans[x].cls, "Person")), None)
+                    if person is None:  # else where the parser ends the complement ("of State | Jane Doe")
+                        pobj = next((c for c in children_of(toks[start - 1]) if c.dep_ == "pobj"), None)
+                        if pobj is not None and start <= pobj.i and pobj.right_edge.i + 1 < j:
+                            person = pobj.right_edge.i + 1
+                            self._claim_run(person, j)
+                    if person is not None:
+                        self._claim_run(start, person)
+                        i = j
+                        continue
                 self._claim_run(start, j)
                 i = j
 
@@ -599,7 +615,8 @@ class MentionTable:
                 if tok.head.pos_ == "PROPN" and tok.head.i < tok.i:
                     return self._resolve_token(tok.head, depth + 1, outside)
         if tok.pos_ == "PROPN":
-            return self._proper_name(tok)
+            return self._proper_name(tok) if lemma not in lex.role_types else (
+                self._proper_name(tok) or self._noun_phrase(tok))
         if tok.pos_ == "VERB" and tok.tag_ != "VBG":
             return None
         if tok.pos_ == "ADJ" and tok.dep_ not in ("pobj", "dobj", "nsubj", "nsubjpass", "attr", "conj"):
@@ -626,7 +643,10 @@ class MentionTable:
         if start > end or not any(toks[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
         if start == end and (toks[start].text in self.lex.not_entities
-                             or toks[start].text.rstrip(".") in self.lex.title_types):
+                             or toks[start].text.rstrip(".") in self.lex.title_types
+                             # a capitalised role noun alone ("a Member of Parliament", "the
+                             # Director") describes someone: a noun phrase, not a name
+                             or toks[start].lemma_.lower() in self.lex.role_types):
             return None
         start, title_cls = self._strip_titles(start, end + 1)
         if not any(toks[k].text[:1].isalnum() for k in range(start, end + 1)):
