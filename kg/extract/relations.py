@@ -197,8 +197,10 @@ def _salient(verb: Token, lex: Lexicon, predicate: str) -> list[Arg]:
     for v in verbs:
         out += [Arg(a.token, "clause") for a in agents_of(v)
                 if predicate not in _ABOUT_EVENTS or not _is_agent_noun(a.token, lex)]
+        # (an object done something to, that is: "pushed Doe"; a passive subject is the topic:
+        # "argued that VoxForge was trained on licensed data" argues about VoxForge)
         out += [Arg(a.token, "clause") for a in patients_of(v)
-                if predicate not in _ABOUT_EVENTS or not _is_agent_noun(a.token, lex)]
+                if predicate not in _ABOUT_EVENTS or a.token.dep_ != "dobj" or not _is_agent_noun(a.token, lex)]
         out += [Arg(a.token, "clause") for _, a in preps_of(v)]
         out += [Arg(c, "clause") for c in children_of(v) if c.dep_ == "attr"]
     return out
