@@ -315,6 +315,12 @@ def test_calling_for_safeguards_never_opposes_them(triples):
     assert not {o for s, p, o in got if p == "opposes"} & advocated, got
 
 
+@pytest.mark.parametrize("term", ["synthetic voices", "digital replicas", "cloned voices"])
+def test_ai_likeness_terms_are_technologies_a_claim_can_be_about(triples, term):
+    got = triples(f"Jon Vale argued that {term} should be regulated like any other product.")
+    assert ("Jon Vale", "argues", term) in got, got
+
+
 def test_a_claim_argues_about_what_it_says_was_done_to_something(triples):
     # (NER takes the name for a person: it is the passive subject, the claim's topic, all the same)
     got = triples("In a blog post, Jon Vale argued that Lumenix had been trained on licensed data.")
