@@ -52,10 +52,11 @@ def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def tapered(items: Iterable[Any], size: int, parts: int) -> Iterator[list[Any]]:
-    """Chunks of ``size`` items, smaller towards the end: once the input is known to end within
-    ``parts × size`` items (it is read that far ahead), each chunk takes a ``parts``-th of what
-    is left. With ``parts`` chunks in flight, the workers then run out of work at nearly the same
-    time, instead of one parsing a last full chunk while the others wait.
+    """Chunks of ``size`` items, smaller towards the end: the input is read up to
+    ``(parts + 1) × size`` items ahead, and once its end is in sight each chunk takes a
+    ``parts``-th of what is left (at least one item). With ``parts`` chunks in flight, the workers
+    then run out of work at nearly the same time, instead of one parsing a last full chunk while
+    the others wait.
 
     >>> [len(c) for c in tapered(range(40), 8, 2)]
     [8, 8, 8, 8, 4, 2, 1, 1]

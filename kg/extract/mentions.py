@@ -615,8 +615,8 @@ class MentionTable:
                 if tok.head.pos_ == "PROPN" and tok.head.i < tok.i:
                     return self._resolve_token(tok.head, depth + 1, outside)
         if tok.pos_ == "PROPN":
-            return self._proper_name(tok) if lemma not in lex.role_types else (
-                self._proper_name(tok) or self._noun_phrase(tok))
+            # (a capitalised role noun alone is no name: a description, as "the director" is)
+            return self._proper_name(tok) or (self._noun_phrase(tok) if lemma in lex.role_types else None)
         if tok.pos_ == "VERB" and tok.tag_ != "VBG":
             return None
         if tok.pos_ == "ADJ" and tok.dep_ not in ("pobj", "dobj", "nsubj", "nsubjpass", "attr", "conj"):
