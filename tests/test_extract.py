@@ -373,6 +373,12 @@ def test_the_title_of_a_name_is_its_description(triples):
     assert ("Jon Vale", "argues", "widespread voter fraud") in got, got
 
 
+def test_a_predicate_description_names_no_earlier_referent(triples):
+    got = triples("President Ada Quint met the delegation. Jon Vale was the President of Egypt from 1981 until 2011.")
+    assert ("Jon Vale", "leads", "Egypt") in got, got
+    assert ("Ada Quint", "leads", "Egypt") not in got, got
+
+
 def test_who_sues_to_block_something_opposes_it(triples):
     got = triples("Jon Vale sued Ada Quint to block the release of his tax returns.")
     assert ("Jon Vale", "opposes", "release of his tax returns") in got, got

@@ -188,6 +188,8 @@ def resolve_coreference(table: MentionTable) -> None:
         det = next((c for c in children_of(head) if c.dep_ == "det"), None)
         if det is None or det.lower_ not in ("the", "this", "that", "these", "those"):
             continue
+        if head.dep_ in ("attr", "oprd"):
+            continue  # "Mubarak was the president of Egypt": said of the subject, no earlier referent
         role = head.lemma_.lower() in table.lex.role_types
         if m.end - m.start > 3 or (not role and any(token_at(doc, k).pos_ == "PROPN" for k in range(m.start, m.end))):
             continue  # a long or named description ("the US government") introduces something new
