@@ -361,15 +361,13 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     """
     if tok.pos_ not in ("NOUN", "PROPN"):
         return
-    cls = token_class(tok, lex)
+    # A common noun is a work only by the lexicon, not because NER says so ("his PhD").
+    cls = token_class(tok, lex) if tok.pos_ == "PROPN" else lexicon_class(tok, lex)
     if cls is None and tok.pos_ == "PROPN":
         # A name takes the class of the common noun before it: "its shooter Duskline" is a game.
         cls = next((c for m in children_of(tok) if m.dep_ in ("compound", "amod") and m.pos_ in ("NOUN", "ADJ")
                     and m.i < tok.i and (c := lex.head_types.get(m.lemma_.lower()))), None)
     if cls is None or not any(is_a(cls, c) for c in ("Document", "CreativeWork", "Technology")):
-        return
-    # A common noun the lexicon does not know is no work because NER says so ("his PhD").
-    if tok.pos_ == "NOUN" and lexicon_class(tok, lex) is None:
         return
     conf = RULE_CONFIDENCE["possessive"]
     for c in children_of(tok):
