@@ -92,7 +92,7 @@ def build(
                 result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
                                    min_confidence=min_confidence, workers=workers, dask_address=dask,
                                    store=None if no_store else (store or default_store_dir(out)), fresh=fresh,
-                                   on_resolved=resolved, parse_aside=True)
+                                   on_resolved=resolved, parse_aside=True, on_idle=outputs.preload)
             written = outputs.write(result)
     except KeyboardInterrupt:
         _err("interrupted: previous outputs left intact")

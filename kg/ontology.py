@@ -270,6 +270,7 @@ def choose_class(scores: dict[str, float], margin: float = 0.5) -> str:
 
 
 _SLUG_MAX = 60
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=200_000)
@@ -281,10 +282,13 @@ def slugify(name: str) -> str:
     >>> slugify("Café Müller")
     'cafe-muller'
     """
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    folded = folded.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if name.isascii():  # (what the folding below leaves an ASCII name: the name)
+        folded = name.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", name)
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+        folded = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = _NOT_SLUG.sub("-", folded).strip("-")
     if len(slug) > _SLUG_MAX:
         slug = slug[:_SLUG_MAX].rsplit("-", 1)[0] or slug[:_SLUG_MAX]
     return slug

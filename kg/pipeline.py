@@ -217,6 +217,7 @@ def build(
     fresh: bool = False,
     on_resolved: Callable[[KnowledgeGraph], None] | None = None,
     parse_aside: bool = False,
+    on_idle: Callable[[], bool] | None = None,
 ) -> BuildResult:
     """Build the knowledge graph of every article under ``paths``.
 
@@ -230,7 +231,10 @@ def build(
     and the graph is resolved over every article the store holds and synced into its RDF store
     (only changed named graphs are rewritten). ``fresh`` empties the store first.
     ``on_resolved(graph)`` is called as soon as the graph is resolved, before the store's sync
-    (:meth:`Outputs.start` draws the page meanwhile).
+    (:meth:`Outputs.start` draws the page meanwhile). ``on_idle()`` is called when this process
+    has nothing left to do but wait for extraction processes, again and again until it returns
+    False or the wait ends: each call does one small step of work and says whether there is more
+    (:meth:`Outputs.preload` loads what drawing the page needs).
 
     ``parse_aside`` (what ``kg build`` does): when the store already holds articles, parse the
     new ones in a worker process even with one worker, so that it loads the model while this
@@ -256,7 +260,7 @@ def build(
     # Each extraction is handed to the resolver as it arrives (with workers, while they parse on).
     resolver = Resolver(min_confidence=min_confidence)
     if store is None:
-        extractions = _extract(articles, model, workers, dask_address, on_article, timings)
+        extractions = _extract(articles, model, workers, dask_address, on_article, timings, idle=on_idle)
         with closing(extractions), collection_spaced():
             for ex in extractions:
                 _timed_add(resolver, ex, timings)
@@ -315,11 +319,20 @@ def build(
             earlier = ws.cache.read_except(resolver) if ws.exists() else iter(())
             update = parse_aside and ws.exists() and len(ws.cache) > 0
 
+            def waiting() -> Iterator[bool]:
+                ws.graph  # the RDF store, opened now instead of after resolution
+                yield True
+                while on_idle is not None and on_idle():
+                    yield True
+
+            steps = waiting()
+
             def read_earlier() -> bool:
                 ex = next(earlier, None)
-                if ex is not None:
-                    resolver.add(ex)
-                return ex is not None
+                if ex is None:  # every earlier article read: other work
+                    return next(steps, False)
+                resolver.add(ex)
+                return True
 
             extractions = _extract(todo, model, workers, dask_address, on_article, timings,
                                    idle=read_earlier, in_child=update)
@@ -503,11 +516,12 @@ class _HtmlJob:
         import sys
         import warnings
 
-        # Everything inherited from the parent (the resolved graph: millions of objects) is out of
-        # the cycle collector's reach: collections walk only what the drawing makes (a third of
-        # the drawing's time at 1,000 articles), and never write to the pages shared with the
-        # parent. The child ends when the page is written.
-        gc.freeze()
+        # No cycle collection in this short-lived process: it would walk everything inherited
+        # from the parent (the resolved graph: millions of objects), writing to the pages shared
+        # with it, and then everything the drawing makes, which holds no reference cycles (a
+        # sixth of the drawing's time at 1,000 articles even with the parent's objects frozen
+        # out of reach). The child ends when the page is written.
+        gc.disable()
         # Nothing of the parent's terminal handling (a progress bar may have wrapped the
         # streams): the child reports through ``conn`` only.
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
@@ -575,6 +589,7 @@ class Outputs:
         self._html: _HtmlJob | None = None
         self._graph: KnowledgeGraph | None = None
         self._prepared = False
+        self._preloaded = 0  # steps of preload() done
 
     def _prepare(self) -> None:
         if not self._prepared:
@@ -587,6 +602,19 @@ class Outputs:
             for name in OUTPUT_FILES:  # staged by kg versions whose names carried no process id
                 (self.out / f".{name}.staged").unlink(missing_ok=True)
             self._prepared = True
+
+    def preload(self) -> bool:
+        """One step of loading what drawing the page needs besides the graph (its modules, then
+        :func:`kg.render.preload`); whether there is more. ``build(on_idle=outputs.preload)``
+        takes that time off the drawing, forked later, while it waits for its workers."""
+        self._preloaded += 1
+        if self._preloaded == 1:
+            import kg.render  # noqa: F401 - with networkx and kg.network
+        elif self._preloaded == 2:
+            from kg.render import preload
+
+            preload()
+        return self._preloaded < 2
 
     def start(self, graph: KnowledgeGraph) -> None:
         """Start drawing ``graph``'s page (the page only reads the resolved graph)."""

@@ -182,3 +182,36 @@ def test_library_update_runs_in_a_script_without_a_main_guard(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     first, total, extracted, reused = map(int, proc.stdout.split())
     assert reused == first and extracted == total - first > 0
+
+
+def test_an_update_does_the_idle_work_while_its_worker_parses(tmp_path):
+    """With parse_aside, the build hands its wait for the worker (loading the model) to
+    ``on_idle``, step by step until it says there is no more, before the graph is resolved;
+    the graph is the one a build without it gives."""
+    from kg.pipeline import build
+
+    a, b = _split(tmp_path)
+    build([a], store=tmp_path / "store")
+    shutil.copytree(tmp_path / "store", tmp_path / "store2")
+    events: list[str] = []
+
+    def step() -> bool:
+        events.append("idle")
+        return events.count("idle") < 3
+
+    result = build([a, b], store=tmp_path / "store", parse_aside=True, on_idle=step,
+                   on_resolved=lambda graph: events.append("resolved"))
+    assert events == ["idle", "idle", "idle", "resolved"]  # three steps, the last said "no more"
+    plain = build([a, b], store=tmp_path / "store2")
+    assert result.extracted == plain.extracted > 0
+    assert result.graph == plain.graph
+    assert result.sync.changed and result.sync.added == plain.sync.added
+
+
+def test_a_parallel_build_does_the_idle_work_while_its_workers_parse(tmp_path):
+    from kg.pipeline import build
+
+    events: list[str] = []
+    build([EXAMPLES], workers=2, on_idle=lambda: events.append("idle") or False,
+          on_resolved=lambda graph: events.append("resolved"))
+    assert events == ["idle", "resolved"]  # once: it said there was no more

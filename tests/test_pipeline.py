@@ -47,6 +47,15 @@ def test_page_started_early_gives_the_same_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "early").iterdir()) == ["graph.html", "graph.trig", "graph.ttl"]
 
 
+def test_a_preloaded_page_is_the_same_page(tmp_path: Path) -> None:
+    reference = write_outputs(BuildResult(sample_graph()), tmp_path / "ref")
+    with pipeline.Outputs(tmp_path / "pre") as outputs:
+        assert [outputs.preload(), outputs.preload()] == [True, False]  # two steps, then no more
+        paths = outputs.write(BuildResult(sample_graph()))
+    for name, path in reference.items():
+        assert paths[name].read_bytes() == path.read_bytes(), name
+
+
 def test_a_build_failing_after_the_page_started_leaves_nothing_staged(tmp_path: Path) -> None:
     write_outputs(BuildResult(sample_graph()), tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

@@ -385,6 +385,28 @@ def test_layouts_are_deterministic_and_spread_out():
     assert layout_positions(nx.Graph()) == ({}, "none")
 
 
+@given(st.lists(st.tuples(st.integers(-5, 5), st.integers(-3, 3), st.integers(10, 180)), min_size=2, max_size=9))
+def test_label_clearance_is_the_quantile_of_the_scales_that_clear_each_node(points):
+    """The scale that clears most labels, checked against a direct computation: for each node
+    the largest scale its pairs need (coincident nodes need none), then numpy's quantile."""
+    import numpy as np
+
+    raw = np.array([(x, y) for x, y, _ in points], dtype=float)
+    widths = np.array([w for _, _, w in points], dtype=float)
+    needs = []
+    for i in range(len(points)):
+        need = 0.0
+        for j in range(len(points)):
+            dx, dy = abs(raw[i, 0] - raw[j, 0]), abs(raw[i, 1] - raw[j, 1])
+            if i == j or (dx == 0 and dy == 0):
+                continue
+            across = ((widths[i] + widths[j]) / 2 + 8.0) / dx if dx else math.inf
+            below = kg.render._LABEL_HEIGHT_PX / dy if dy else math.inf
+            need = max(need, min(across, below))
+        needs.append(need)
+    assert kg.render._label_clearance(raw, widths) == pytest.approx(float(np.quantile(needs, 0.8)), rel=1e-12)
+
+
 def test_components_are_laid_out_apart_and_labels_clear():
     g = nx.Graph()
     g.add_nodes_from((v, {"label": f"a rather long entity name {v}"}) for v in range(12))
