@@ -55,14 +55,26 @@ _NEEDS_ESCAPE = re.compile(r'["\\\n\r\t\b\f]')
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
+# Namespace → prefix. When every namespace ends with "/" or "#" (a local name holds neither),
+# the only one an IRI can have a prefixed name in is the IRI up to its last "/" or "#".
+_PREFIX_OF: dict[str, str] = {}
+for _p, _ns in _PREFIX_ORDER:
+    _PREFIX_OF.setdefault(str(_ns), _p)
+_SEPARATED = all(ns.endswith(("/", "#")) for ns in _PREFIX_OF)
+
+
 @lru_cache(maxsize=200_000)
 def _iri(value: str) -> str:
-    for prefix, ns in _PREFIX_ORDER:
-        ns = str(ns)
-        if value.startswith(ns):
-            local = value[len(ns):]
-            if _LOCAL.match(local):  # the whole local name (\Z: not before a final newline)
-                return f"{prefix}:{local}"
+    if _SEPARATED:
+        cut = max(value.rfind("/"), value.rfind("#")) + 1
+        prefix = _PREFIX_OF.get(value[:cut])
+        if prefix is not None and _LOCAL.match(value, cut):  # the whole local name (\Z: not before a final newline)
+            return f"{prefix}:{value[cut:]}"
+    else:
+        for prefix, ns in _PREFIX_ORDER:
+            ns = str(ns)
+            if value.startswith(ns) and _LOCAL.match(value, len(ns)):
+                return f"{prefix}:{value[len(ns):]}"
     if _IRI_BAD.search(value):  # minted IRIs never need this; percent-encode anything else
         value = _IRI_BAD.sub(lambda m: "%{:02X}".format(ord(m.group(0))), value)
     return f"<{value}>"
@@ -130,6 +142,12 @@ def _block(subject: URIRef, pairs: list[tuple[URIRef, object]], indent: str = ""
 # makes of the same records (the tests compare the two), without making rdflib terms.
 
 
+@lru_cache(maxsize=65536)
+def _decimal_text(x: float) -> str:
+    """``term(decimal_literal(x))``: a confidence (few distinct values) as written."""
+    return term(decimal_literal(x))
+
+
 @lru_cache(maxsize=1024)
 def _class_objects(cls: str) -> str:
     return ", ".join(_uri(str(KG[c])) for c in superclasses(cls))
@@ -159,7 +177,7 @@ def _fact_text(f: Fact, indent: str, nodes: tuple[URIRef, URIRef, URIRef, URIRef
     node, s, p, o = nodes
     text = (f"{indent}{_uri(str(node))} a {_uri(str(fact_status_class(f)))} ;\n"
             f"{more}{P.subject} {_uri(str(s))} ;\n{more}{P.predicate} {_uri(str(p))} ;\n"
-            f"{more}{P.object} {_uri(str(o))} ;\n{more}{P.confidence} {term(decimal_literal(f.confidence))} ;\n"
+            f"{more}{P.object} {_uri(str(o))} ;\n{more}{P.confidence} {_decimal_text(f.confidence)} ;\n"
             f"{more}{P.supportCount} {int(f.support)} ;\n")
     evidence = fact_evidence_iris(node, f)
     last = f"{more}{P.articleCount} {int(f.article_count)}"
@@ -218,7 +236,7 @@ def _evidence_text(node: URIRef, ev: Evidence) -> str:
             f"{more}{P.startChar} {int(ev.start)} ;\n{more}{P.endChar} {int(ev.end)} ;\n"
             f"{more}{P.sourceArticle} {_uri(str(article_iri(ev.article_id)))} ;\n"
             f"{more}{P.extractionRule} {_string(clean_literal(ev.rule))} ;\n"
-            f"{more}{P.confidence} {term(decimal_literal(ev.confidence))} ;\n"
+            f"{more}{P.confidence} {_decimal_text(ev.confidence)} ;\n"
             f"{more}{P.verbPhrase} {_string(clean_literal(ev.verb))} ;\n"
             f"{more}{P.subjectText} {_string(clean_literal(ev.subject_text))} ;\n"
             f"{more}{P.objectText} {_string(clean_literal(ev.object_text))}")

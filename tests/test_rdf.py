@@ -6,13 +6,16 @@ import os
 import subprocess
 import sys
 
+import pytest
 import rdflib
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.export import serialize, union_graph
 from kg.ontology import KG, article_graph_iri, entity_iri
-from kg.rdf import CORPUS_GRAPH, clean_literal, to_dataset, write_atomic
+from kg.rdf import CORPUS_GRAPH, PREFIXES, clean_literal, to_dataset, write_atomic
+
+_PREFIX_LINES = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
 
 from kgfixtures import sample_graph
 
@@ -130,6 +133,26 @@ def test_turtle_terms_escape_everything_untrusted():
     parsed = rdflib.Graph().parse(data=f"<urn:s> <urn:p> {term(nasty)} .", format="turtle")
     assert next(iter(parsed.objects())) == nasty
     assert term(URIRef("urn:x y")) == "<urn:x%20y>"
+
+
+@pytest.mark.parametrize("iri, written", [
+    ("https://w3id.org/newskg/id/entity/ana-lopez", "entity:ana-lopez"),
+    ("https://w3id.org/newskg/id/entity/a.b_c", "entity:a.b_c"),
+    ("https://w3id.org/newskg/id/entity/ends.", "<https://w3id.org/newskg/id/entity/ends.>"),  # no final "."
+    ("https://w3id.org/newskg/id/entity/a/b", "<https://w3id.org/newskg/id/entity/a/b>"),  # no "/" in a local name
+    ("https://w3id.org/newskg/id/entity/", "<https://w3id.org/newskg/id/entity/>"),  # no empty local name
+    ("https://w3id.org/newskg/id/graph/x", "<https://w3id.org/newskg/id/graph/x>"),  # no prefix for graphs
+    ("http://www.w3.org/2000/01/rdf-schema#label", "rdfs:label"),
+    ("http://www.w3.org/2000/01/rdf-schema#a#b", "<http://www.w3.org/2000/01/rdf-schema#a#b>"),
+    ("http://schema.org/Person", "schema:Person"),
+    ("https://schema.org/Person", "<https://schema.org/Person>"),
+])
+def test_iris_are_prefixed_exactly_when_the_rest_is_a_local_name(iri, written):
+    from kg.serialize import term
+
+    assert term(URIRef(iri)) == written
+    parsed = rdflib.Graph().parse(data=f"{_PREFIX_LINES}<urn:s> <urn:p> {written} .", format="turtle")
+    assert next(iter(parsed.objects())) == URIRef(iri)
 
 
 def _odd_graph():
