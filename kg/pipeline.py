@@ -322,6 +322,10 @@ def build(
             def waiting() -> Iterator[bool]:
                 ws.graph  # the RDF store, opened now instead of after resolution
                 yield True
+                more = True
+                while more:  # resolution's work on the articles read so far
+                    more = resolver.prepare()
+                    yield True
                 while on_idle is not None and on_idle():
                     yield True
 

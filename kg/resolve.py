@@ -255,6 +255,7 @@ class Resolver:
     def __init__(self, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
         self.min_confidence = min_confidence
         self._parts: dict[str, _ArticlePart] = {}
+        self._made: dict[str, list[_Cluster]] = {}  # clusters made ahead by prepare(), for graph()
 
     def __len__(self) -> int:
         return len(self._parts)
@@ -264,13 +265,30 @@ class Resolver:
 
     def add(self, ex: ArticleExtraction) -> None:
         self._parts[ex.article.id] = _article_part(ex)
+        self._made.pop(ex.article.id, None)
 
     def discard(self, article_id: str) -> None:
         self._parts.pop(article_id, None)
+        self._made.pop(article_id, None)
+
+    def prepare(self, articles: int = 100) -> bool:
+        """Do some of :meth:`graph`'s work ahead, on the articles added so far: make the entity
+        clusters of up to ``articles`` of them (and choose their classes). A build calls it
+        while it waits for articles still being parsed. Returns whether there is more to do."""
+        todo = [aid for aid in self._parts if aid not in self._made][:articles]
+        for aid in todo:
+            clusters = self._parts[aid].make_clusters()
+            for c in clusters:
+                if c.non_pronouns:
+                    c.cls  # noqa: B018 - cached on the cluster
+            self._made[aid] = clusters
+        return len(self._made) < len(self._parts)
 
     def graph(self) -> KnowledgeGraph:
-        parts = [self._parts[aid] for aid in sorted(self._parts)]
-        return _corpus_graph(parts, self.min_confidence)
+        ids = sorted(self._parts)
+        # (the clusters made ahead are merged into one another now: they serve this call only)
+        made, self._made = self._made, {}
+        return _corpus_graph([self._parts[aid] for aid in ids], self.min_confidence, [made.get(aid) for aid in ids])
 
 
 def _article_part(ex: ArticleExtraction) -> _ArticlePart:
@@ -329,16 +347,18 @@ def _article_part(ex: ArticleExtraction) -> _ArticlePart:
                         tuple(relations))
 
 
-def _corpus_graph(parts: list[_ArticlePart], min_confidence: float) -> KnowledgeGraph:
-    """Steps 3 and 4 of the module docstring over ``parts`` (sorted by article id)."""
+def _corpus_graph(parts: list[_ArticlePart], min_confidence: float,
+                  made: list[list[_Cluster] | None] | None = None) -> KnowledgeGraph:
+    """Steps 3 and 4 of the module docstring over ``parts`` (sorted by article id); ``made``
+    has, for each part, its clusters if they were made already (:meth:`Resolver.prepare`)."""
     clusters: list[_Cluster] = []
     offsets: list[int] = []
     keys: dict[str, list[int]] = defaultdict(list)
     surname_only: list[int] = []
-    for part in parts:
+    for part, ready in zip(parts, made or [None] * len(parts)):
         off = len(clusters)
         offsets.append(off)
-        clusters.extend(part.make_clusters())
+        clusters.extend(part.make_clusters() if ready is None else ready)
         pairs = part.keys
         for i in range(0, len(pairs), 2):
             keys[pairs[i + 1]].append(off + pairs[i])  # type: ignore[index,operator]

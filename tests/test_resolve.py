@@ -217,3 +217,29 @@ def test_resolver_replaces_an_article_added_again_and_forgets_a_discarded_one():
     r.discard("d")
     assert "d" not in r
     assert r.graph() == resolve(_corpus()[:3])
+
+
+def test_work_prepared_ahead_changes_no_graph():
+    """prepare() makes clusters ahead, a few articles per call; graph() uses them once (they are
+    merged then), and an article added again or discarded after prepare() is not served stale."""
+    from kg.resolve import Resolver
+
+    corpus = _corpus()
+    r = Resolver()
+    for ex in corpus[:3]:
+        r.add(ex)
+    steps = []
+    while True:
+        steps.append(r.prepare(articles=2))
+        if not steps[-1]:
+            break
+    assert steps == [True, False]  # 3 articles, 2 a call
+    assert not r.prepare()  # nothing left
+    r.add(corpus[3])  # arrives after the others were prepared
+    assert r.graph() == resolve(corpus)
+    assert r.graph() == resolve(corpus)  # the prepared clusters served the first call only
+    r.prepare(articles=10)
+    changed = _ex("d", [("Ben Ode", "Person", "name"), ("Zeta Labs", "Company", "name")], [(0, "sued", 1)])
+    r.add(changed)  # replaces a prepared article
+    r.discard("a")
+    assert r.graph() == resolve([*corpus[1:3], changed])
