@@ -74,26 +74,35 @@ def build(
 
     Example: kg build examples/ --out output/
     """
-    from kg.pipeline import Outputs
-    from kg.pipeline import build as run_build
-    from kg.progress import progress_reporter
-    from kg.workspace import default_store_dir
+    from contextlib import nullcontext
+
+    from kg.parallel import workers_started
+    from kg.workspace import Workspace, default_store_dir
 
     global _QUICK_EXIT
     _QUICK_EXIT = True
 
+    store_dir = None if no_store else (store or default_store_dir(out))
+    # An update of a store parses its new articles in worker processes (parse_aside): they are
+    # started first, and load the model while the rest of kg is imported.
+    update = store_dir is not None and not fresh and dask is None and Workspace(store_dir).exists()
     try:
-        with Outputs(out, html_max_nodes=html_max_nodes) as outputs:
-            with progress_reporter(paths, enabled=not quiet) as advance:
-                def resolved(graph: Any) -> None:
-                    advance.stop()  # no terminal-drawing thread alive when the page's process forks
-                    outputs.start(graph)
+        with workers_started(workers, model) if update else nullcontext():
+            from kg.pipeline import Outputs
+            from kg.pipeline import build as run_build
+            from kg.progress import progress_reporter
 
-                result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"), on_article=advance,
-                                   min_confidence=min_confidence, workers=workers, dask_address=dask,
-                                   store=None if no_store else (store or default_store_dir(out)), fresh=fresh,
-                                   on_resolved=resolved, parse_aside=True, on_idle=outputs.preload)
-            written = outputs.write(result)
+            with Outputs(out, html_max_nodes=html_max_nodes) as outputs:
+                with progress_reporter(paths, enabled=not quiet) as advance:
+                    def resolved(graph: Any) -> None:
+                        advance.stop()  # no terminal-drawing thread alive when the page's process forks
+                        outputs.start(graph)
+
+                    result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"),
+                                       on_article=advance, min_confidence=min_confidence, workers=workers,
+                                       dask_address=dask, store=store_dir, fresh=fresh, on_resolved=resolved,
+                                       parse_aside=True, on_idle=outputs.preload)
+                written = outputs.write(result)
     except KeyboardInterrupt:
         _err("interrupted: previous outputs left intact")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

@@ -17,13 +17,14 @@ import sys
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from kg.model import Article, ArticleExtraction
 
-__all__ = ["extract_chunk", "chunked", "tapered", "parallel_extractions", "SINGLE_THREAD_ENV"]
+__all__ = ["extract_chunk", "chunked", "tapered", "parallel_extractions", "workers_started", "SINGLE_THREAD_ENV"]
 
 CHUNK_SIZE = 16
 # One worker = one core: BLAS libraries must not start threads of their own.
@@ -155,26 +156,23 @@ def parallel_extractions(
     The workers load the model as soon as they start, while this process reads the articles of
     their first chunks. They start when the first article arrives or, ``eager``, at once (when
     reading up to the first article to parse may take a while and there probably is one: they
-    are stopped if there is none)."""
+    are stopped if there is none), unless :func:`workers_started` started them earlier."""
     if dask_address is not None:
         yield from _dask(articles, dask_address, model=model, chunk_size=chunk_size, on_article=on_article,
                          timings=timings, idle=idle)
         return
     import itertools
-    import multiprocessing
 
     articles = iter(articles)
     first: Article | None = None
-    if not eager:
+    pool = _started.pop((workers, model), None)  # started ahead (workers_started)
+    if not eager and pool is None:
         first = next(articles, None)
         if first is None:
             return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(os.getpid(),))
+    pool = pool or _start_pool(workers, model)
     try:
-        for _ in range(workers):
-            pool.submit(_load, model)  # errors (a missing model) surface with the first chunk
-        if eager:  # the input is read while the workers load the model
+        if eager or first is None:  # the input is read while the workers load the model
             first = next(articles, None)
             if first is None:
                 _stop(pool)
@@ -186,6 +184,40 @@ def parallel_extractions(
         _stop(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _start_pool(workers: int, model: str | None) -> ProcessPoolExecutor:
+    """``workers`` spawned processes, each loading the model at once."""
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(os.getpid(),))
+    for _ in range(workers):
+        pool.submit(_load, model)  # errors (a missing model) surface with the first chunk
+    return pool
+
+
+_started: dict[tuple[int, str | None], ProcessPoolExecutor] = {}
+
+
+@contextmanager
+def workers_started(workers: int, model: str | None = None) -> Iterator[None]:
+    """Start ``workers`` extraction processes now, for the next :func:`parallel_extractions` in
+    this process with the same ``workers`` and ``model`` (not on Dask): they load the model while
+    the caller does other work first (``kg build`` starts them before it imports the rest of kg).
+    Processes still not taken when the block ends are stopped.
+
+    >>> with workers_started(1):                         # doctest: +SKIP
+    ...     result = build(["new/"], store="out/store", parse_aside=True)
+    """
+    key = (workers, model)
+    pool = _started[key] = _start_pool(workers, model)
+    try:
+        yield
+    finally:
+        if _started.get(key) is pool:
+            del _started[key]
+            _stop(pool)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

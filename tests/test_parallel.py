@@ -118,6 +118,29 @@ def test_eager_workers_are_stopped_when_nothing_is_to_be_parsed():
     assert set(multiprocessing.active_children()) <= before
 
 
+def test_workers_started_ahead_are_used_by_the_next_extraction_or_stopped():
+    import multiprocessing
+
+    import kg.parallel
+    from kg.ingest import iter_articles
+    from kg.parallel import parallel_extractions, workers_started
+
+    articles = list(iter_articles([EXAMPLES]))[:2]
+    before = set(multiprocessing.active_children())
+    with workers_started(1):
+        ahead = set(multiprocessing.active_children()) - before
+        assert len(ahead) == 1  # spawned at once, before any article
+        started = kg.parallel._started[(1, None)]
+        assert list(parallel_extractions(iter(()), workers=2, eager=True)) == []  # other settings: not taken
+        assert kg.parallel._started == {(1, None): started}
+        extractions = list(parallel_extractions(iter(articles), workers=1))
+        assert [ex.article.id for ex in extractions] == [a.id for a in articles]
+        assert kg.parallel._started == {}  # taken by that extraction (and shut down by it)
+    with workers_started(1):
+        pass  # nothing took them
+    assert set(multiprocessing.active_children()) <= before
+
+
 def test_workers_end_when_their_parent_is_killed(tmp_path):
     # A parent killed outright (SIGKILL, out of memory) cannot stop its workers: they notice.
     import os
