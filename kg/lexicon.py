@@ -101,23 +101,28 @@ class Lexicon:
     not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
     source_nouns: frozenset[str]  # "a threat from X": X is the referent
     measure_nouns: frozenset[str]  # "jobs", "percent": counted, they are amounts
-    selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes and/or "name"
+    selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes, "!classes" and/or "name"
     roles: dict[str, str]  # role noun (optionally "modifier noun") → predicate person → organisation
     subject_control: frozenset[str] = frozenset()  # "used X to train": the subject trains
 
     def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool) -> bool:
         """Whether an argument of class ``cls`` fits the predicate's selectional restriction.
 
-        Unknown classes fit a class restriction only when no class is required.
+        A class written ``!Class`` excludes that class (and its subclasses); the others are
+        required, one of them at least. Unknown classes fit a class requirement only when no class
+        is required.
         """
         from kg.ontology import is_a
 
         req = self.selection.get((predicate or "", role))
         if not req:
             return True
-        if "name" in req and is_name:
+        if cls is not None and any(is_a(cls, r[1:]) for r in req if r.startswith("!")):
+            return False
+        required = [r for r in req if not r.startswith("!")]
+        if not required or ("name" in required and is_name):
             return True
-        return cls is not None and any(is_a(cls, r) for r in req if r != "name")
+        return cls is not None and any(is_a(cls, r) for r in required if r != "name")
 
     def frame(self, pos: str, lemma: str, noun: str | None, prep: str | None) -> Frame | None:
         """The frame for a word with an optional light noun and preposition, if any.
@@ -211,7 +216,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         _check(row["predicate"] in PREDICATES, path, lineno, f"unknown predicate {row['predicate']!r}")
         _check(row["role"] in ("subject", "object"), path, lineno, "role must be subject or object")
         req = frozenset(row["requires"].split("|"))
-        bad = sorted(r for r in req if r != "name" and r not in CLASSES)
+        bad = sorted(r for r in req if r != "name" and r.removeprefix("!") not in CLASSES)
         _check(not bad, path, lineno, f"unknown class(es) {bad}")
         selection[(row["predicate"], row["role"])] = req
 

@@ -504,3 +504,8 @@ def test_argued_clause_subject_that_is_an_actor_is_not_the_argument(triples):
     # a recommendation's clause subject is its addressee
     assert ("Copyright Office", "recommends", "Congress") in triples(
         "The Copyright Office recommended that Congress create a federal right.")
+
+
+def test_appearing_in_court_is_no_work_one_is_known_for(triples):
+    assert not [t for t in triples("Mara Quell is scheduled to appear in court on Wednesday.") if t[1] == "knownFor"]
+    assert ("Mara Quell", "knownFor", "Night Harbour") in triples("Mara Quell appeared in the film Night Harbour.")

@@ -41,6 +41,7 @@ def test_shipped_lexicon_loads():
         ("types.tsv", "head\twidget\tGadget", "unknown class 'Gadget'"),
         ("modality.tsv", "modal\tshan't\tmaybe", "effect must be one of"),
         ("selection.tsv", "signed\tsubject\tNonsense", "unknown class"),
+        ("selection.tsv", "leads\tsubject\t!Nonsense", "unknown class"),
         ("control.tsv", "persuade\tsideways", "controller must be subject or object"),
         ("control.tsv", "use\tobject", "duplicate verb 'use'"),
     ],
@@ -52,6 +53,17 @@ def test_malformed_rows_are_rejected_with_file_and_line(lexdir, file, line, mess
     with pytest.raises(RuleError) as err:
         load_lexicon(lexdir)
     assert f"{file}:{n}:" in str(err.value) and message in str(err.value)
+
+
+def test_selection_requires_some_classes_and_excludes_others(lexdir):
+    _append(lexdir / "selection.tsv", "represents\tobject\tPerson|!Politician")
+    _append(lexdir / "selection.tsv", "sued\tobject\t!Place")
+    lex = load_lexicon(lexdir)
+    assert lex.fits("represents", "object", "Actor", False)  # a person
+    assert not lex.fits("represents", "object", "Politician", False)  # but not this kind
+    assert not lex.fits("represents", "object", "Company", True) and not lex.fits("represents", "object", None, False)
+    assert lex.fits("sued", "object", "Company", False) and lex.fits("sued", "object", None, False)
+    assert not lex.fits("sued", "object", "Place", True)
 
 
 def test_wrong_header_is_rejected(lexdir):
