@@ -509,3 +509,15 @@ def test_argued_clause_subject_that_is_an_actor_is_not_the_argument(triples):
 def test_appearing_in_court_is_no_work_one_is_known_for(triples):
     assert not [t for t in triples("Mara Quell is scheduled to appear in court on Wednesday.") if t[1] == "knownFor"]
     assert ("Mara Quell", "knownFor", "Night Harbour") in triples("Mara Quell appeared in the film Night Harbour.")
+
+
+def test_a_director_of_a_company_leads_it_and_directs_no_film(triples):
+    got = triples("Jane Doe, the managing director of Acme Corp, criticized the studio.")
+    assert ("Jane Doe", "leads", "Acme Corp") in got
+    assert not [t for t in got if t[1] == "directed"], got
+    assert ("Jane Doe", "directed", "Night Harbour") in triples("Jane Doe directed the film Night Harbour.")
+
+
+def test_a_capitalised_title_word_is_no_name_the_role_is_of(triples):
+    got = triples("Harbor Telecom Group Managing Director Ana Ruiz said the network was ready.")
+    assert not [t for t in got if t[2] in ("Managing Director", "Managing")], got

@@ -563,6 +563,9 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
                 frame = lex.frame("NOUN", lemma, None, "of") or lex.frame("NOUN", lemma, None, "in")
                 if frame is None:
                     continue
+                # A capitalised word of a title ("Managing Director", "Executive Producer") is no name.
+                if f"{mod.lemma_.lower()} {lemma}" in lex.roles:
+                    continue
                 # A place before a role noun says where the person is from or works ("US voice
                 # actor", "Hollywood actor"): no work they are known for, only what they lead or represent.
                 if mod.ent_type_ in ("GPE", "LOC", "NORP") and frame.predicate not in ("leads", "represents"):
