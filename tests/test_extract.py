@@ -521,3 +521,18 @@ def test_a_director_of_a_company_leads_it_and_directs_no_film(triples):
 def test_a_capitalised_title_word_is_no_name_the_role_is_of(triples):
     got = triples("Harbor Telecom Group Managing Director Ana Ruiz said the network was ready.")
     assert not [t for t in got if t[2] in ("Managing Director", "Managing")], got
+
+
+def test_an_apposition_the_parser_attached_elsewhere_still_types_the_name(extract):
+    # The parser hangs "generator" on "message" (or on nothing): ", the NOUN" after a name describes it.
+    ex = extract("The message said it had been made in eleven seconds with Nimbus 4, the image generator "
+                 "developed by Corvane Labs, using a short prompt.")
+    assert {m.text: m.cls for m in ex.mentions}["Nimbus 4"] == "Technology"
+
+
+@pytest.mark.parametrize("sentence, name, cls", [
+    ("Rhea Vos, the company's chief executive, said the plan was sound.", "Rhea Vos", "Person"),  # a possessor
+    ("Rhea Vos, the studio said, will appeal the ruling.", "Rhea Vos", "Person"),  # a subject
+])
+def test_what_follows_a_name_after_a_comma_is_not_always_its_description(extract, sentence, name, cls):
+    assert {m.text: m.cls for m in extract(sentence).mentions}[name] == cls

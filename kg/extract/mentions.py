@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.tree import children_of, lefts_of, rights_of, sentences_of, subtree_of, token_at, tokens_of
+from kg.extract.tree import children_of, head_of, lefts_of, rights_of, sentences_of, subtree_of, token_at, tokens_of
 from kg.lexicon import Lexicon
 from kg.ontology import choose_class, is_a
 
@@ -495,6 +495,13 @@ class MentionTable:
                 cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if head.head.pos_ == "NOUN" else None)
                 if cls:
                     m.vote(cls, W_ROLE, "apposition")
+            elif (described := _unparsed_apposition(doc, m.start, m.end)) is not None:
+                # An apposition the parser attached elsewhere: "made with Palette 3, the image
+                # generator developed by Acme" (the noun parsed as a clause of "said").
+                noun = described.lemma_.lower()
+                cls = lex.role_types.get(noun) or lex.head_types.get(noun)
+                if cls:
+                    m.vote(cls, W_ROLE, "apposition")
             # A name modifying an actor or director is a work: "the Foo actor", "Bar director Jane".
             if head.dep_ in ("compound", "nmod") and token_at(doc, head.head.i).pos_ == "NOUN":
                 role = lex.role_types.get(head.head.lemma_.lower())
@@ -849,6 +856,23 @@ def _coordinated(tok: Token) -> list[Token]:
                 out.append(c)
                 stack.append(c)
     return out
+
+
+def _unparsed_apposition(doc: Doc, start: int, end: int) -> Token | None:
+    """The noun of ", the/a NOUN" right after the name ``start``–``end``, when the parser made it
+    no apposition of that name (none at all, or one of a word further back): a common noun, the
+    words before it its own modifiers, that is nobody's subject or possessor ("Acme, the company
+    said"; "X, the company's chief") and no list's member ("A, the B and C")."""
+    toks = tokens_of(doc)
+    if end + 2 >= len(toks) or toks[end].text != "," or toks[end + 1].lower_ not in ("the", "a", "an"):
+        return None
+    noun = head_of(toks[end + 1])
+    if (noun.pos_ != "NOUN" or noun.i <= end + 1 or noun.dep_ in ("nsubj", "nsubjpass", "conj", "poss", "compound")
+            or (noun.dep_ == "appos" and head_of(noun).i in range(start, end))  # an apposition, seen already
+            or any(c.dep_ in ("cc", "conj") for c in children_of(noun))  # a list: "A, the B and C"
+            or any(head_of(t).i not in range(end + 1, noun.i + 1) for t in toks[end + 1:noun.i])):
+        return None
+    return noun
 
 
 def _hearst_head(tok: Token) -> Token | None:
