@@ -536,3 +536,11 @@ def test_an_apposition_the_parser_attached_elsewhere_still_types_the_name(extrac
 ])
 def test_what_follows_a_name_after_a_comma_is_not_always_its_description(extract, sentence, name, cls):
     assert {m.text: m.cls for m in extract(sentence).mentions}[name] == cls
+
+
+def test_a_list_after_a_plural_noun_and_a_colon_takes_the_noun_s_class(extract):
+    # The parser hangs the first name on "complaint" as its apposition: no Lawsuit for a person.
+    ex = extract("The complaint, filed in federal court in Dallas, was joined by four individual performers: "
+                 "Mara Quell, Tove Rask-Lindahl, Anouk Brel and Idris Maalouf.")
+    classes = {m.text: m.cls for m in ex.mentions if m.kind == "name"}
+    assert [classes[n] for n in ("Mara Quell", "Tove Rask-Lindahl", "Anouk Brel", "Idris Maalouf")] == ["Actor"] * 4

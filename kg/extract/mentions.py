@@ -490,7 +490,7 @@ class MentionTable:
                     cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if child.pos_ == "NOUN" else None)
                     if cls:
                         m.vote(cls, W_ROLE, "apposition")
-            if head.dep_ == "appos":
+            if head.dep_ == "appos" and _colon_list_noun(head) is None:  # (a colon list: Hearst, below)
                 noun = head.head.lemma_.lower()
                 cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if head.head.pos_ == "NOUN" else None)
                 if cls:
@@ -875,6 +875,16 @@ def _unparsed_apposition(doc: Doc, start: int, end: int) -> Token | None:
     return noun
 
 
+def _colon_list_noun(first: Token) -> Token | None:
+    """The plural noun a colon list starts after, for the list's first member: "four performers:
+    A, B and C" (the parser may attach the list anywhere)."""
+    i = first.left_edge.i
+    if i < 2:
+        return None
+    colon, noun = token_at(first.doc, i - 1), token_at(first.doc, i - 2)
+    return noun if colon.text == ":" and noun.pos_ == "NOUN" and noun.tag_ == "NNS" else None
+
+
 def _hearst_head(tok: Token) -> Token | None:
     """The general noun of a Hearst list the token belongs to, if any.
 
@@ -882,8 +892,12 @@ def _hearst_head(tok: Token) -> Token | None:
     noun ("companies") for A, B, C and D.
     """
     t = tok
-    while t.dep_ == "conj" and t.head != t:
+    # (to the list's first member: the parser may make later ones appositions of earlier names)
+    while (t.dep_ == "conj" or (t.dep_ == "appos" and t.head.pos_ == "PROPN")) and t.head != t:
         t = t.head
+    listed = _colon_list_noun(t)
+    if listed is not None:
+        return listed
     if t.dep_ != "pobj":
         return None
     prep = t.head
