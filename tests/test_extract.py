@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from kg.ontology import is_a
+
 
 def test_active_clause(triples):
     assert ("union", "signed", "agreement") in triples("The union signed the agreement.")
@@ -544,3 +546,12 @@ def test_a_list_after_a_plural_noun_and_a_colon_takes_the_noun_s_class(extract):
                  "Mara Quell, Tove Rask-Lindahl, Anouk Brel and Idris Maalouf.")
     classes = {m.text: m.cls for m in ex.mentions if m.kind == "name"}
     assert [classes[n] for n in ("Mara Quell", "Tove Rask-Lindahl", "Anouk Brel", "Idris Maalouf")] == ["Actor"] * 4
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ("The estate, which is managed by his daughter Rhea Vos, gave permission for the film.", "Rhea Vos"),
+    ("The firm was founded in 2022 by the former streaming engineer Ivo Brandt.", "Ivo Brandt"),
+    ("Seven students and their teacher Oona Kell were rescued on Monday.", "Oona Kell"),
+])
+def test_kin_and_occupations_before_a_name_type_a_person(extract, sentence, name):
+    assert is_a({m.text: m.cls for m in extract(sentence).mentions}[name], "Person")
