@@ -555,3 +555,14 @@ def test_a_list_after_a_plural_noun_and_a_colon_takes_the_noun_s_class(extract):
 ])
 def test_kin_and_occupations_before_a_name_type_a_person(extract, sentence, name):
     assert is_a({m.text: m.cls for m in extract(sentence).mentions}[name], "Person")
+
+
+def test_an_apposition_after_another_name_describes_that_name(extract):
+    # The parser hangs "the period drama" on the first name: it describes the work named between.
+    ex = extract("A digital replica of the late actor will play Brother Anselm, a small but pivotal role in "
+                 "The Quiet Hours, the period drama directed by Ines Varga.")
+    classes = {m.text: m.cls for m in ex.mentions}
+    assert classes["Brother Anselm"] != "CreativeWork" and classes["Quiet Hours"] == "CreativeWork"
+    group = extract("Lashkar-e-Zafar (LeZ), a militant Islamic fundamentalist group based in Pakistan, has been "
+                    "implicated in last week's Mumbai attacks in India.")
+    assert is_a({m.text: m.cls for m in group.mentions}["Lashkar-e-Zafar"], "Organization")  # an acronym is no other name

@@ -472,6 +472,7 @@ class MentionTable:
         * "companies like A and B", "unions such as C", "studios including D": Hearst lists.
         """
         doc, lex = self.doc, self.lex
+        toks = tokens_of(doc)
         for idx, m in enumerate(self.spans):
             if m.start < 0 or m.kind != "name":
                 continue
@@ -483,9 +484,12 @@ class MentionTable:
                     cls = lex.role_types.get(t.lemma_.lower())
                     if cls and (cls != "Person" or not m.votes):
                         m.vote(cls, W_ROLE, "role-noun")
-            # Apposition: "Jane Doe, the actor".
+            # Apposition: "Jane Doe, the actor" (not one of a later name the parser hung here:
+            # "X, a role in Foo, the period drama" describes Foo).
             for child in children_of(head):
-                if child.dep_ == "appos" and child.i not in range(m.start, m.end):
+                if child.dep_ == "appos" and child.i not in range(m.start, m.end) and not any(
+                        self.name_at(k) is not None and toks[k - 1].text != "("  # (an acronym in brackets is the name's)
+                        for k in range(m.end, child.left_edge.i)):
                     noun = child.lemma_.lower()
                     cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if child.pos_ == "NOUN" else None)
                     if cls:
