@@ -566,3 +566,13 @@ def test_an_apposition_after_another_name_describes_that_name(extract):
     group = extract("Lashkar-e-Zafar (LeZ), a militant Islamic fundamentalist group based in Pakistan, has been "
                     "implicated in last week's Mumbai attacks in India.")
     assert is_a({m.text: m.cls for m in group.mentions}["Lashkar-e-Zafar"], "Organization")  # an acronym is no other name
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ("British Prime Minister Tom Vale said the talks would continue.", "Tom Vale"),
+    ("Norwegian MP Olav Brekke criticised the plan.", "Olav Brekke"),
+    ("Prime minister Ida Lund has asked for help during the investigation.", "Ida Lund"),
+])
+def test_a_title_and_a_nationality_before_a_name_are_no_part_of_it(extract, sentence, name):
+    names = {m.text: m.cls for m in extract(sentence).mentions if m.kind == "name"}
+    assert list(names) == [name] and names[name] == "Politician", names

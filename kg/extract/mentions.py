@@ -377,13 +377,17 @@ class MentionTable:
                         and not (toks[j].lower_ == "and" and toks[j + 1].dep_ == "conj"))):
                     j += 1
                 start = i
-                while start < j and (toks[start].lemma_.lower() in lex.role_types
-                                     or toks[start].lemma_.lower() in lex.roles
-                                     or toks[start].text.rstrip(".") in lex.title_types or toks[start].lower_ == "the"):
-                    start += 1
-                if start > i and start < j and toks[start].lower_ == "of":
+                while start < j:
+                    if (roles := _leading_role(toks, start, j, lex)) or toks[start].text.rstrip(".") in lex.title_types \
+                            or toks[start].lower_ == "the":
+                        start += roles or 1
+                    elif toks[start].ent_type_ in ("NORP", "GPE") and _leading_role(toks, start + 1, j, lex):
+                        start += 1  # a nationality before a title: "Norwegian MP Jane Doe"
+                    else:
+                        break
+                if start > i and start < j and toks[start].lower_ in ("of", "for"):
                     # A title with its complement: "Director of National Intelligence Jane Doe",
-                    # "a Member of Parliament": the complement is a name of its own, and so is
+                    # "a Member of Parliament", "Minister for Jobs": the complement is a name of its own, and so is
                     # the person named after it.
                     start += 1
                     person = next((k for k in range(start + 1, j) if (x := self.name_at(k)) is not None
@@ -659,6 +663,11 @@ class MentionTable:
                              # Director") describes someone: a noun phrase, not a name
                              or toks[start].lemma_.lower() in self.lex.role_types):
             return None
+        words = end + 1 - start
+        if (words > 1 and (_leading_role(toks, start, end + 1, self.lex) == words or (
+                toks[start].ent_type_ in ("NORP", "GPE") and _leading_role(toks, start + 1, end + 1, self.lex) == words - 1))
+                or (words == 1 and _leading_role(toks, start, min(start + 2, len(toks)), self.lex) == 2)):
+            return None  # so is a title of two words, or a nationality's: "the Prime Minister", "a Norwegian MP", "Prime minister"
         start, title_cls = self._strip_titles(start, end + 1)
         if not any(toks[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
@@ -860,6 +869,17 @@ def _coordinated(tok: Token) -> list[Token]:
                 out.append(c)
                 stack.append(c)
     return out
+
+
+def _leading_role(toks: list[Token], start: int, end: int, lex: Lexicon) -> int:
+    """How many words at ``start`` (before ``end``) make a role noun: 2 for "Prime Minister",
+    "Chief Executive", 1 for "Director", 0 for none."""
+    if start + 1 < end and f"{toks[start].lemma_.lower()} {toks[start + 1].lemma_.lower()}" in (
+            lex.role_types.keys() | lex.roles.keys()):
+        return 2
+    if start < end and (toks[start].lemma_.lower() in lex.role_types or toks[start].lemma_.lower() in lex.roles):
+        return 1
+    return 0
 
 
 def _unparsed_apposition(doc: Doc, start: int, end: int) -> Token | None:
