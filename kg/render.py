@@ -491,7 +491,7 @@ def layout_positions(graph: nx.Graph, *, seed: int = 0) -> tuple[dict[Hashable, 
     placed, boxes, names = [], [], []
     for nodes in components:
         if len(nodes) == 1:  # an isolated entity: no layout to run
-            placed.append(((0.0, 0.0),))
+            placed.append([(0.0, 0.0)])
             boxes.append((_label_width(graph.nodes[nodes[0]].get("label", nodes[0])), _LABEL_HEIGHT_PX))
             names.append("radial")
             continue
@@ -500,7 +500,7 @@ def layout_positions(graph: nx.Graph, *, seed: int = 0) -> tuple[dict[Hashable, 
         widest = float(widths.max())
         pixels = _to_pixels(raw, widths if len(nodes) <= SPRING_MAX_NODES else None)
         w, h = (float(d) for d in pixels.max(0) - pixels.min(0))
-        placed.append(pixels)
+        placed.append(pixels.tolist())
         boxes.append((w + widest, h + _LABEL_HEIGHT_PX))  # labels stick out left/right and below
         names.append(name)
     centres = _pack(boxes, gap=_COMPONENT_GAP_PX)
@@ -509,7 +509,7 @@ def layout_positions(graph: nx.Graph, *, seed: int = 0) -> tuple[dict[Hashable, 
     out: dict[Hashable, tuple[float, float]] = {}
     for nodes, pixels, (cx, cy) in zip(components, placed, centres):
         cy -= _LABEL_HEIGHT_PX / 2  # the box's lower margin holds the labels
-        for v, (x, y) in zip(nodes, pixels.tolist() if hasattr(pixels, "tolist") else pixels):
+        for v, (x, y) in zip(nodes, pixels):
             out[v] = (round(x + cx - right / 2, 1), round(y + cy - bottom / 2, 1))
     return {v: out[v] for v in graph}, names[0]
 

@@ -55,26 +55,21 @@ _NEEDS_ESCAPE = re.compile(r'["\\\n\r\t\b\f]')
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-# Namespace → prefix. When every namespace ends with "/" or "#" (a local name holds neither),
-# the only one an IRI can have a prefixed name in is the IRI up to its last "/" or "#".
+# Namespace → prefix. Every namespace ends with "/" or "#" and a local name holds neither, so the
+# only namespace an IRI can have a prefixed name in is the IRI up to its last "/" or "#".
 _PREFIX_OF: dict[str, str] = {}
 for _p, _ns in _PREFIX_ORDER:
     _PREFIX_OF.setdefault(str(_ns), _p)
-_SEPARATED = all(ns.endswith(("/", "#")) for ns in _PREFIX_OF)
+if not all(ns.endswith(("/", "#")) for ns in _PREFIX_OF):
+    raise ValueError("kg.rdf.PREFIXES: every namespace must end with '/' or '#'")
 
 
 @lru_cache(maxsize=200_000)
 def _iri(value: str) -> str:
-    if _SEPARATED:
-        cut = max(value.rfind("/"), value.rfind("#")) + 1
-        prefix = _PREFIX_OF.get(value[:cut])
-        if prefix is not None and _LOCAL.match(value, cut):  # the whole local name (\Z: not before a final newline)
-            return f"{prefix}:{value[cut:]}"
-    else:
-        for prefix, ns in _PREFIX_ORDER:
-            ns = str(ns)
-            if value.startswith(ns) and _LOCAL.match(value, len(ns)):
-                return f"{prefix}:{value[len(ns):]}"
+    cut = max(value.rfind("/"), value.rfind("#")) + 1
+    prefix = _PREFIX_OF.get(value[:cut])
+    if prefix is not None and _LOCAL.match(value, cut):  # the whole local name (\Z: not before a final newline)
+        return f"{prefix}:{value[cut:]}"
     if _IRI_BAD.search(value):  # minted IRIs never need this; percent-encode anything else
         value = _IRI_BAD.sub(lambda m: "%{:02X}".format(ord(m.group(0))), value)
     return f"<{value}>"

@@ -494,22 +494,16 @@ class MentionTable:
                 if child.dep_ == "appos" and child.i not in range(m.start, m.end) and not any(
                         self.name_at(k) is not None and toks[k - 1].text != "("  # (an acronym in brackets is the name's)
                         for k in range(m.end, child.left_edge.i)):
-                    noun = child.lemma_.lower()
-                    cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if child.pos_ == "NOUN" else None)
-                    if cls:
+                    if cls := _description_class(child, lex):
                         m.vote(cls, W_ROLE, "apposition")
             if head.dep_ == "appos" and _colon_list_noun(head) is None:  # (a colon list: Hearst, below)
-                noun = head.head.lemma_.lower()
-                cls = lex.role_types.get(noun) or (lex.head_types.get(noun) if head.head.pos_ == "NOUN" else None)
-                if cls:
-                    m.vote(cls, W_ROLE, "apposition")
-            elif (described := _unparsed_apposition(doc, m.start, m.end)) is not None:
-                # An apposition the parser attached elsewhere: "made with Palette 3, the image
+                described = head.head
+            else:
+                # An apposition the parser attached elsewhere: "made with Nimbus 4, the image
                 # generator developed by Acme" (the noun parsed as a clause of "said").
-                noun = described.lemma_.lower()
-                cls = lex.role_types.get(noun) or lex.head_types.get(noun)
-                if cls:
-                    m.vote(cls, W_ROLE, "apposition")
+                described = _unparsed_apposition(doc, m.start, m.end)
+            if described is not None and (cls := _description_class(described, lex)):
+                m.vote(cls, W_ROLE, "apposition")
             # A name modifying an actor or director is a work: "the Foo actor", "Bar director Jane".
             if head.dep_ in ("compound", "nmod") and token_at(doc, head.head.i).pos_ == "NOUN":
                 role = lex.role_types.get(head.head.lemma_.lower())
@@ -874,12 +868,19 @@ def _coordinated(tok: Token) -> list[Token]:
 def _leading_role(toks: list[Token], start: int, end: int, lex: Lexicon) -> int:
     """How many words at ``start`` (before ``end``) make a role noun: 2 for "Prime Minister",
     "Chief Executive", 1 for "Director", 0 for none."""
-    if start + 1 < end and f"{toks[start].lemma_.lower()} {toks[start + 1].lemma_.lower()}" in (
-            lex.role_types.keys() | lex.roles.keys()):
+    def is_role(words: str) -> bool:
+        return words in lex.role_types or words in lex.roles
+
+    if start + 1 < end and is_role(f"{toks[start].lemma_.lower()} {toks[start + 1].lemma_.lower()}"):
         return 2
-    if start < end and (toks[start].lemma_.lower() in lex.role_types or toks[start].lemma_.lower() in lex.roles):
-        return 1
-    return 0
+    return 1 if start < end and is_role(toks[start].lemma_.lower()) else 0
+
+
+def _description_class(noun: Token, lex: Lexicon) -> str | None:
+    """The class a describing noun gives the name it describes: a role ("the actor"), or for a
+    common noun its head type ("the studio")."""
+    lemma = noun.lemma_.lower()
+    return lex.role_types.get(lemma) or (lex.head_types.get(lemma) if noun.pos_ == "NOUN" else None)
 
 
 def _unparsed_apposition(doc: Doc, start: int, end: int) -> Token | None:
