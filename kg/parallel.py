@@ -23,13 +23,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from kg.model import Article, ArticleExtraction
+from kg.threads import SINGLE_THREAD_ENV
 
-__all__ = ["extract_chunk", "chunked", "tapered", "parallel_extractions", "workers_started", "SINGLE_THREAD_ENV"]
+__all__ = ["extract_chunk", "chunked", "tapered", "parallel_extractions", "workers_started"]
 
 CHUNK_SIZE = 16
-# One worker = one core: BLAS libraries must not start threads of their own.
-SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                     "BLIS_NUM_THREADS": "1"}
 
 
 def extract_chunk(articles: list[Article], model: str | None = None) -> tuple[list[ArticleExtraction], float, float]:
@@ -78,13 +76,35 @@ def tapered(items: Iterable[Any], size: int, parts: int) -> Iterator[list[Any]]:
         yield [ahead.popleft() for _ in range(min(n, len(ahead)))]
 
 
-def _init_worker(parent: int) -> None:
-    """Runs first in each spawned worker, before numpy or spaCy are imported."""
+def _init_worker(parent: int, by_main_thread: bool) -> None:
+    """Runs first in each spawned worker, before numpy or spaCy are imported. The worker stays
+    a single-threaded process (a thread would slow its parse: :mod:`kg.threads`): BLAS
+    libraries get one thread, and on Linux the kernel, not a watching thread, ends the worker
+    when its parent dies."""
     import atexit
 
     os.environ.update(SINGLE_THREAD_ENV)
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="kg-parent-watch", daemon=True).start()
+    # PR_SET_PDEATHSIG fires when the *thread* that started this process ends; only a pool
+    # started by the main thread lives exactly as long as that thread (else: a watching thread).
+    if not (by_main_thread and _kill_when_parent_dies()):
+        threading.Thread(target=_exit_with_parent, args=(parent,), name="kg-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # gone before the signal was asked for
+        os._exit(1)
     atexit.register(_exit_now)
+
+
+def _kill_when_parent_dies() -> bool:
+    """Ask Linux to SIGKILL this process when its parent ends (prctl PR_SET_PDEATHSIG); whether it could."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
 
 
 def _exit_now() -> None:
@@ -191,7 +211,8 @@ def _start_pool(workers: int, model: str | None) -> ProcessPoolExecutor:
     import multiprocessing
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(os.getpid(),))
+                               initializer=_init_worker,
+                               initargs=(os.getpid(), threading.current_thread() is threading.main_thread()))
     for _ in range(workers):
         pool.submit(_load, model)  # errors (a missing model) surface with the first chunk
     return pool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,14 +54,21 @@ class _Quiet:
 
 
 class _Bar(_Quiet):
+    """Redrawn as articles arrive (at most 10 times a second), not by a thread of its own: a
+    thread would slow the parse in this process (:mod:`kg.threads`)."""
+
     def __init__(self, bar: Any, task: Any) -> None:
         self.bar, self.task = bar, task
+        self._drawn = 0.0
 
     def __call__(self, _article: object) -> None:
         self.bar.advance(self.task)
-        t = self.bar.tasks[0]
-        rate = t.completed / t.elapsed if t.elapsed else 0.0
-        self.bar.update(self.task, rate=f"{rate:.1f}")
+        now = time.monotonic()
+        if now - self._drawn >= 0.1:
+            t = self.bar.tasks[0]
+            rate = t.completed / t.elapsed if t.elapsed else 0.0
+            self.bar.update(self.task, rate=f"{rate:.1f}", refresh=True)
+            self._drawn = now
 
     def stop(self) -> None:
         """Take the bar off the terminal now (idempotent): the articles are all read."""
@@ -70,10 +78,11 @@ class _Bar(_Quiet):
 @contextmanager
 def progress_reporter(paths: Iterable[str | Path], *, enabled: bool = True) -> Iterator[_Quiet]:
     """Yield a callback to call once per article (with a ``stop()`` to end the bar early); draws
-    a rich progress bar on a TTY."""
+    a rich progress bar when standard error is a terminal, on it."""
     if not enabled or not sys.stderr.isatty():
         yield _Quiet()
         return
+    from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
@@ -81,5 +90,5 @@ def progress_reporter(paths: Iterable[str | Path], *, enabled: bool = True) -> I
     total = estimate_articles(paths)
     columns = [TextColumn("building"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} articles/s"), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
         yield _Bar(bar, bar.add_task("build", total=total, rate="0.0"))

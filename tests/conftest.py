@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from kg.threads import single_threaded_blas
+
+single_threaded_blas()  # as the kg command does (before numpy is imported): parses run faster
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXAMPLES = ROOT / "examples"

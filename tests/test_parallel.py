@@ -141,8 +141,11 @@ def test_workers_started_ahead_are_used_by_the_next_extraction_or_stopped():
     assert set(multiprocessing.active_children()) <= before
 
 
-def test_workers_end_when_their_parent_is_killed(tmp_path):
-    # A parent killed outright (SIGKILL, out of memory) cannot stop its workers: they notice.
+@pytest.mark.parametrize("started_by", ["main thread", "other thread"])
+def test_workers_end_when_their_parent_is_killed(tmp_path, started_by):
+    # A parent killed outright (SIGKILL, out of memory) cannot stop its workers, busy with a task
+    # that would never end: they notice. Started by the main thread, the kernel ends them (prctl);
+    # by another thread (that has ended since: they must not die with it), they watch.
     import os
     import signal
     import subprocess
@@ -151,27 +154,31 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
 
     script = tmp_path / "parent.py"
     script.write_text(
-        "import multiprocessing, sys, time\n"
-        "from kg.parallel import parallel_extractions\n"
-        "def forever():\n"
-        "    time.sleep(3600)\n"
-        "    yield\n"
+        "import multiprocessing, threading, time\n"
+        "import kg.parallel\n"
+        "def start():\n"
+        "    global ahead\n"
+        "    ahead = kg.parallel.workers_started(2)\n"
+        "    ahead.__enter__()\n"
+        "    for _ in range(2):\n"
+        "        kg.parallel._started[(2, None)].submit(time.sleep, 3600)\n"
+        "    time.sleep(2)\n"  # the workers have started (and asked for their signal) before this returns
         "if __name__ == '__main__':\n"
-        "    stream = parallel_extractions(forever(), workers=2, eager=True)\n"
-        "    import threading\n"
-        "    threading.Thread(target=lambda: list(stream), daemon=True).start()\n"
-        "    while len(multiprocessing.active_children()) < 2:\n"
+        + ("    start()\n" if started_by == "main thread" else
+           "    t = threading.Thread(target=start)\n    t.start()\n    t.join()\n") +
+        "    deadline = time.monotonic() + 60\n"  # (fewer workers after that: the test fails, not hangs)
+        "    while len(multiprocessing.active_children()) < 2 and time.monotonic() < deadline:\n"
         "        time.sleep(0.05)\n"
+        "    time.sleep(1)\n"  # each worker has taken its sleep
         "    print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"
         "    time.sleep(3600)\n"
     )
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
                               cwd=Path(__file__).resolve().parents[1])
+    workers: list[int] = []
     try:
         workers = [int(p) for p in parent.stdout.readline().split()]
         assert len(workers) == 2
-        parent.send_signal(signal.SIGKILL)
-        parent.wait(timeout=10)
 
         def alive(pid: int) -> bool:
             try:
@@ -181,12 +188,39 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
             with open(f"/proc/{pid}/stat") as fh:  # a zombie (ended, not yet reaped) is gone too
                 return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
 
+        assert all(alive(p) for p in workers)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+
         deadline = time.monotonic() + 20
         while any(alive(p) for p in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not any(alive(p) for p in workers)
     finally:
         parent.kill()
+        for pid in workers:  # (left over when the test fails)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_a_worker_process_runs_one_thread_only():
+    # Once a process has had a second thread, glibc's malloc locks on every call and the parse
+    # slows by 12-15 %: a worker has no watching thread and BLAS starts none (numpy loaded).
+    import os
+
+    import kg.parallel
+    from kg.ingest import iter_articles
+    from kg.parallel import extract_chunk, workers_started
+
+    articles = list(iter_articles([EXAMPLES]))[:1]
+    with workers_started(1):
+        pool = kg.parallel._started[(1, None)]
+        extractions, _, _ = pool.submit(extract_chunk, articles).result()
+        assert [ex.article.id for ex in extractions] == [articles[0].id]
+        assert len(pool.submit(os.listdir, "/proc/self/task").result()) == 1
 
 
 def test_parallel_docstring_examples():
