@@ -101,12 +101,14 @@ class Lexicon:
     not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
     source_nouns: frozenset[str]  # "a threat from X": X is the referent
     measure_nouns: frozenset[str]  # "jobs", "percent": counted, they are amounts
-    selection: dict[tuple[str, str], frozenset[str]]  # (predicate, role) → classes, "!classes" and/or "name"
+    # (predicate, role, verb lemma or "" for every verb) → classes, "!classes" and/or "name"
+    selection: dict[tuple[str, str, str], frozenset[str]]
     roles: dict[str, str]  # role noun (optionally "modifier noun") → predicate person → organisation
     subject_control: frozenset[str] = frozenset()  # "used X to train": the subject trains
 
-    def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool) -> bool:
-        """Whether an argument of class ``cls`` fits the predicate's selectional restriction.
+    def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool, verb: str | None = None) -> bool:
+        """Whether an argument of class ``cls`` fits the predicate's selectional restrictions:
+        the predicate's own, and those of the predicate when ``verb`` (a lemma) expresses it.
 
         A class written ``!Class`` excludes that class (and its subclasses); the others are
         required, one of them at least. Unknown classes fit a class requirement only when no class
@@ -114,15 +116,18 @@ class Lexicon:
         """
         from kg.ontology import is_a
 
-        req = self.selection.get((predicate or "", role))
-        if not req:
-            return True
-        if cls is not None and any(is_a(cls, r[1:]) for r in req if r.startswith("!")):
-            return False
-        required = [r for r in req if not r.startswith("!")]
-        if not required or ("name" in required and is_name):
-            return True
-        return cls is not None and any(is_a(cls, r) for r in required if r != "name")
+        for key in ("", verb) if verb else ("",):
+            req = self.selection.get((predicate or "", role, key))
+            if not req:
+                continue
+            if cls is not None and any(is_a(cls, r[1:]) for r in req if r.startswith("!")):
+                return False
+            required = [r for r in req if not r.startswith("!")]
+            if not required or ("name" in required and is_name):
+                continue
+            if not (cls is not None and any(is_a(cls, r) for r in required if r != "name")):
+                return False
+        return True
 
     def frame(self, pos: str, lemma: str, noun: str | None, prep: str | None) -> Frame | None:
         """The frame for a word with an optional light noun and preposition, if any.
@@ -210,15 +215,17 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         _check(row["kind"] in NOUN_KINDS, path, lineno, f"kind must be one of {sorted(NOUN_KINDS)}")
         nouns[row["kind"]].add(row["lemma"])
 
-    selection: dict[tuple[str, str], frozenset[str]] = {}
+    selection: dict[tuple[str, str, str], frozenset[str]] = {}
     path = directory / "selection.tsv"
-    for lineno, row in read_table(path, ("predicate", "role", "requires")):
+    for lineno, row in read_table(path, ("predicate", "verb", "role", "requires")):
         _check(row["predicate"] in PREDICATES, path, lineno, f"unknown predicate {row['predicate']!r}")
         _check(row["role"] in ("subject", "object"), path, lineno, "role must be subject or object")
         req = frozenset(row["requires"].split("|"))
         bad = sorted(r for r in req if r != "name" and r.removeprefix("!") not in CLASSES)
         _check(not bad, path, lineno, f"unknown class(es) {bad}")
-        selection[(row["predicate"], row["role"])] = req
+        key = (row["predicate"], row["role"], "" if row["verb"] == "-" else row["verb"])
+        _check(key not in selection, path, lineno, "duplicate restriction")
+        selection[key] = req
 
     roles: dict[str, str] = {}
     path = directory / "roles.tsv"

@@ -576,3 +576,19 @@ def test_an_apposition_after_another_name_describes_that_name(extract):
 def test_a_title_and_a_nationality_before_a_name_are_no_part_of_it(extract, sentence, name):
     names = {m.text: m.cls for m in extract(sentence).mentions if m.kind == "name"}
     assert list(names) == [name] and names[name] == "Politician", names
+
+
+def test_attacking_criticizes_only_when_people_or_organisations_do_it(triples):
+    # News uses "attack" for violence far more than for words: gunmen attacking a checkpoint
+    # criticise nothing (the relation stays open: they attacked it).
+    got = triples("Gunmen attacked a police checkpoint near the border.")
+    assert not [t for t in got if t[1] == "criticizes"], got
+    assert ("Gunmen", "open:attack", "police checkpoint") in got
+    assert ("Tom Hale", "criticizes", "budget") in triples("Senator Tom Hale attacked the budget on Tuesday.")
+
+
+def test_suggesting_that_something_is_so_recommends_nothing(triples):
+    # "suggest that S" says what may be true; a suggestion of a thing, by someone, recommends it.
+    assert not [t for t in triples("Officials suggested that Acme Corp had closed its factory.") if t[1] == "recommends"]
+    assert not [t for t in triples("The findings suggested a disparity in the death rate.") if t[1] == "recommends"]
+    assert ("Jane Moss", "recommends", "broader probe") in triples("Mayor Jane Moss suggested a broader probe into the deaths.")

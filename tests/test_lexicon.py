@@ -40,8 +40,9 @@ def test_shipped_lexicon_loads():
         ("predicates.tsv", "VERB\tzap\t-\t-\tsigned\tsideways", "unknown flag"),
         ("types.tsv", "head\twidget\tGadget", "unknown class 'Gadget'"),
         ("modality.tsv", "modal\tshan't\tmaybe", "effect must be one of"),
-        ("selection.tsv", "signed\tsubject\tNonsense", "unknown class"),
-        ("selection.tsv", "leads\tsubject\t!Nonsense", "unknown class"),
+        ("selection.tsv", "signed\t-\tsubject\tNonsense", "unknown class"),
+        ("selection.tsv", "leads\t-\tsubject\t!Nonsense", "unknown class"),
+        ("selection.tsv", "signed\t-\tobject\tDocument", "duplicate restriction"),
         ("control.tsv", "persuade\tsideways", "controller must be subject or object"),
         ("control.tsv", "use\tobject", "duplicate verb 'use'"),
     ],
@@ -56,14 +57,25 @@ def test_malformed_rows_are_rejected_with_file_and_line(lexdir, file, line, mess
 
 
 def test_selection_requires_some_classes_and_excludes_others(lexdir):
-    _append(lexdir / "selection.tsv", "represents\tobject\tPerson|!Politician")
-    _append(lexdir / "selection.tsv", "sued\tobject\t!Place")
+    _append(lexdir / "selection.tsv", "represents\t-\tobject\tPerson|!Politician")
+    _append(lexdir / "selection.tsv", "sued\t-\tobject\t!Place")
     lex = load_lexicon(lexdir)
     assert lex.fits("represents", "object", "Actor", False)  # a person
     assert not lex.fits("represents", "object", "Politician", False)  # but not this kind
     assert not lex.fits("represents", "object", "Company", True) and not lex.fits("represents", "object", None, False)
     assert lex.fits("sued", "object", "Company", False) and lex.fits("sued", "object", None, False)
     assert not lex.fits("sued", "object", "Place", True)
+
+
+def test_selection_of_one_verb_adds_to_the_predicates_own(lexdir):
+    _append(lexdir / "selection.tsv", "opposes\t-\tobject\t!Place")
+    _append(lexdir / "selection.tsv", "opposes\tresist\tsubject\tPerson")
+    lex = load_lexicon(lexdir)
+    assert lex.fits("opposes", "subject", "Company", True)  # any other verb
+    assert lex.fits("opposes", "subject", "Company", True, "reject")
+    assert not lex.fits("opposes", "subject", "Company", True, "resist")  # that verb: people only
+    assert lex.fits("opposes", "subject", "Actor", False, "resist")
+    assert not lex.fits("opposes", "object", "Place", False, "resist")  # the predicate's own still holds
 
 
 def test_wrong_header_is_rejected(lexdir):

@@ -94,8 +94,9 @@ def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lex
     if c.predicate is None:
         return c
     ms, mo = table.spans[s], table.spans[o]
-    ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name") and lex.fits(
-        c.predicate, "object", mo.cls, mo.kind == "name")
+    verb = c.verb.split()[0]  # the lemma ("call" of "call out")
+    ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name", verb) and lex.fits(
+        c.predicate, "object", mo.cls, mo.kind == "name", verb)
     if ok:
         return c
     return replace(c, predicate=None, rule=f"open-{c.rule}", confidence=round(c.confidence * OPEN_PENALTY, 4))
