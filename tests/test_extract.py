@@ -592,3 +592,16 @@ def test_suggesting_that_something_is_so_recommends_nothing(triples):
     assert not [t for t in triples("Officials suggested that Acme Corp had closed its factory.") if t[1] == "recommends"]
     assert not [t for t in triples("The findings suggested a disparity in the death rate.") if t[1] == "recommends"]
     assert ("Jane Moss", "recommends", "broader probe") in triples("Mayor Jane Moss suggested a broader probe into the deaths.")
+
+
+def test_being_responsible_for_something_produced_it_only_when_it_is_a_work(triples):
+    # "responsible for the bombing" blames; "responsible for the film" made it (the copula's
+    # adjective is the word the restriction names).
+    assert ("group", "open:be responsible for", "bombing") in triples("The group was responsible for the bombing.")
+    assert ("Acme Corp", "produced", "Vela chatbot") in triples("Acme Corp is responsible for the Vela chatbot.")
+
+
+def test_covering_documents_only_when_a_publisher_or_reporter_does_it(triples):
+    got = triples("The sandstorm covered homes and streets in dust.")
+    assert not [t for t in got if t[1] == "documents"] and ("sandstorm", "open:cover", "homes") in got
+    assert ("network", "documents", "election") in triples("The network covered the election for three days.")

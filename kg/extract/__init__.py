@@ -94,7 +94,10 @@ def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lex
     if c.predicate is None:
         return c
     ms, mo = table.spans[s], table.spans[o]
-    verb = c.verb.split()[0]  # the lemma ("call" of "call out")
+    # the word that carries the relation: a verb's lemma ("call" of "call out"), a copula's
+    # adjective or noun ("responsible" of "be responsible for")
+    words = c.verb.split()
+    verb = words[1] if words[0] == "be" and len(words) > 1 else words[0]
     ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name", verb) and lex.fits(
         c.predicate, "object", mo.cls, mo.kind == "name", verb)
     if ok:
