@@ -33,7 +33,7 @@ MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
 MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
-NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure"})
+NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure", "possession"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,7 @@ class Lexicon:
     not_entities: frozenset[str]  # capitalised words that name no entity (weekdays, months)
     source_nouns: frozenset[str]  # "a threat from X": X is the referent
     measure_nouns: frozenset[str]  # "jobs", "percent": counted, they are amounts
+    possession_nouns: frozenset[str]  # "responsibility", "victory": claimed, they are taken, not argued
     # (predicate, role, verb lemma or "" for every verb) → classes, "!classes" and/or "name"
     selection: dict[tuple[str, str, str], frozenset[str]]
     roles: dict[str, str]  # role noun (optionally "modifier noun") → predicate person → organisation
@@ -259,6 +260,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         not_entities=frozenset(nouns["not-entity"]),
         source_nouns=frozenset(nouns["source"]),
         measure_nouns=frozenset(nouns["measure"]),
+        possession_nouns=frozenset(nouns["possession"]),
         selection=selection,
         roles=roles,
         subject_control=frozenset(v for v, c in control.items() if c == "subject"),

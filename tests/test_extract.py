@@ -605,3 +605,15 @@ def test_covering_documents_only_when_a_publisher_or_reporter_does_it(triples):
     got = triples("The sandstorm covered homes and streets in dust.")
     assert not [t for t in got if t[1] == "documents"] and ("sandstorm", "open:cover", "homes") in got
     assert ("network", "documents", "election") in triples("The network covered the election for three days.")
+
+
+def test_claiming_a_possession_argues_nothing_claiming_that_something_is_so_does(triples):
+    # "claimed responsibility", "claimed victory", "the virus claimed lives" assert no claim;
+    # "claimed fraud", "claimed that S" (or "claimed S") argue. "maintain" argues a clause only.
+    got = triples("The Taliban claimed responsibility for the attack.")
+    assert not [t for t in got if t[1] == "argues"] and ("Taliban", "open:claim", "responsibility for the attack") in got
+    assert not [t for t in triples("The ruling party claimed victory in the election.") if t[1] == "argues"]
+    assert ("Jon Vale", "argues", "voter fraud") in triples("Jon Vale claimed voter fraud.")
+    assert ("Acme Corp", "argues", "fair use") in triples("Acme Corp claimed that its training falls under fair use.")
+    assert not [t for t in triples("The studio maintained close ties with the union.") if t[1] == "argues"]
+    assert ("studio", "argues", "fair use") in triples("The studio maintained that the copying was fair use.")

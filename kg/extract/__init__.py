@@ -94,13 +94,15 @@ def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lex
     if c.predicate is None:
         return c
     ms, mo = table.spans[s], table.spans[o]
+    # One argues a proposition, not a possession: "claimed responsibility for the attack".
+    possession = c.predicate == "argues" and c.rule != "clause-content" and c.object.lemma_.lower() in lex.possession_nouns
     # the word that carries the relation: a verb's lemma ("call" of "call out"), a copula's
     # adjective or noun ("responsible" of "be responsible for")
     words = c.verb.split()
     verb = words[1] if words[0] == "be" and len(words) > 1 else words[0]
     ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name", verb) and lex.fits(
         c.predicate, "object", mo.cls, mo.kind == "name", verb)
-    if ok:
+    if ok and not possession:
         return c
     return replace(c, predicate=None, rule=f"open-{c.rule}", confidence=round(c.confidence * OPEN_PENALTY, 4))
 
