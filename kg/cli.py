@@ -98,7 +98,7 @@ def build(
             with Outputs(out, html_max_nodes=html_max_nodes) as outputs:
                 with progress_reporter(paths, enabled=not quiet) as advance:
                     def resolved(graph: Any) -> None:
-                        advance.stop()  # no terminal-drawing thread alive when the page's process forks
+                        advance.stop()  # the bar off the terminal (stdout restored) before the page's process forks
                         outputs.start(graph)
 
                     result = run_build(paths, model=model, on_problem=lambda p: _err(f"warning: {p}"),
