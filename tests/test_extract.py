@@ -617,3 +617,33 @@ def test_claiming_a_possession_argues_nothing_claiming_that_something_is_so_does
     assert ("Acme Corp", "argues", "fair use") in triples("Acme Corp claimed that its training falls under fair use.")
     assert not [t for t in triples("The studio maintained close ties with the union.") if t[1] == "argues"]
     assert ("studio", "argues", "fair use") in triples("The studio maintained that the copying was fair use.")
+
+
+def test_a_date_before_a_name_is_no_part_of_it(extract, triples):
+    # "on Friday President Jane Moss": Friday is when, not what she is president of.
+    got = triples("On Friday President Jane Moss was asked about the remarks.")
+    assert not [t for t in got if t[1] == "leads"], got
+    assert ("Tom Reed", "leads", "Acme") in triples("On Tuesday Acme chairman Tom Reed resigned.")
+    names = {m.text for m in extract("Shoppers crowded the stores on Black Friday.").mentions if m.kind == "name"}
+    assert "Black Friday" in names, names  # a date inside a name stays in it
+    names = {m.text for m in extract("She hosts the chat show, Friday Night with Jane Moss, on weekends.").mentions}
+    assert "Friday Night" in names, names  # and so does one NER reads as a time over two words
+
+
+def test_a_place_or_a_product_releases_nothing_it_is_said_to_have(triples):
+    # "'s" is releasedBy only for an owner that can publish: a state's racing tracks, a
+    # program's series were released by no place or product; a state's report was.
+    got = triples("Voters will decide on the closure of Port Alder's two racing tracks.")
+    assert not [t for t in got if t[1] == "releasedBy"], got
+    got = triples("The program is the first of its series to run on phones.")
+    assert not [t for t in got if t[1] == "releasedBy"] and ("series", "open:'s", "program") in got, got
+    assert ("Acme's annual report", "releasedBy", "Acme") in triples("Acme's annual report was released on Monday.")
+    assert ("Port Alder's report", "releasedBy", "Port Alder") in triples("Port Alder's report was released on Monday.")
+
+
+def test_creating_or_producing_is_authorship_only_when_an_agent_does_it(triples):
+    # "the crisis created a problem", "the storm produced winds": causes, no authors.
+    assert ("crisis", "open:create", "humanitarian problem") in triples("The crisis has created a humanitarian problem.")
+    assert ("storm", "open:produce", "strong winds") in triples("The storm produced strong winds.")
+    assert not [t for t in triples("The arrest has generated great publicity.") if t[1] == "produced"]
+    assert ("Jane Doe", "produced", "documentary") in triples("Jane Doe produced the documentary in 2001.")

@@ -10,7 +10,7 @@ appositions and Hearst lists; the strongest vote wins.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from spacy.matcher import PhraseMatcher
@@ -41,6 +41,15 @@ LEFT_NP_DEPS = frozenset({"amod", "compound", "nmod", "nummod", "quantmod", "pos
 KEEP_PP = frozenset({"of", "for", "on", "against", "about", "in", "to", "over", "from", "with", "between"})
 QUOTES = "\"'“”‘’«»`´"
 MAX_NP_TOKENS = 10
+_WHEN = frozenset({"DATE", "TIME"})  # NER's entity types of times
+
+
+def _date_before_name(toks: Sequence[Token], k: int) -> bool:
+    """Token ``k`` ends a date or time NER found right before a name: when, not part of the name
+    ("On Tuesday Acme chairman Jane Doe resigned"). A date that NER extends over the next word
+    starts a title ("the chat show Friday Night with Jane Doe": Friday DATE, Night TIME), and one
+    after a name is part of it ("Black Friday")."""
+    return toks[k].ent_type_ in _WHEN and k + 1 < len(toks) and toks[k + 1].ent_type_ not in _WHEN
 
 # Weights of typing evidence: a stronger rule overrides a weaker one.
 W_NER = 1.0
@@ -377,6 +386,8 @@ class MentionTable:
                         and not (toks[j].lower_ == "and" and toks[j + 1].dep_ == "conj"))):
                     j += 1
                 start = i
+                while start + 1 < j and _date_before_name(toks, start):
+                    start += 1
                 while start < j:
                     if (roles := _leading_role(toks, start, j, lex)) or toks[start].text.rstrip(".") in lex.title_types \
                             or toks[start].lower_ == "the":
@@ -463,7 +474,8 @@ class MentionTable:
     def _add_proper_noun_runs(self) -> None:
         """Proper names NER missed: every run of proper nouns not yet in a mention."""
         for tok in tokens_of(self.doc):
-            if tok.pos_ == "PROPN" and tok.i not in self.by_token and tok.text[:1].isupper():
+            if tok.pos_ == "PROPN" and tok.i not in self.by_token and tok.text[:1].isupper() and not _date_before_name(
+                    tokens_of(self.doc), tok.i):
                 self._proper_name(tok)
 
     # ------------------------------------------------------------------ typing from context
@@ -637,7 +649,8 @@ class MentionTable:
         doc = self.doc
         toks = tokens_of(doc)
         start = end = tok.i
-        while start > 0 and toks[start - 1].pos_ == "PROPN" and start - 1 not in self.by_token:
+        while start > 0 and toks[start - 1].pos_ == "PROPN" and start - 1 not in self.by_token \
+                and not _date_before_name(toks, start - 1):
             start -= 1
         while end + 1 < len(doc) and toks[end + 1].pos_ == "PROPN" and end + 1 not in self.by_token:
             end += 1

@@ -388,8 +388,10 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
         elif person and is_a(cls, "CreativeWork"):
             # "her album", "Doe's debut novel": a person is known for their work.
             yield Candidate(owner, tok, "'s", "knownFor", "possessive", conf, "positive", "asserted")
-        elif is_a(cls, "Technology") and owner.ent_type_ in ("GPE", "LOC", "FAC"):
-            continue  # a city's transit system is its infrastructure, not a product it released
+        elif not is_a(cls, "Document") and owner.ent_type_ in ("GPE", "LOC", "FAC"):
+            # A city's transit system is its infrastructure, a state's racing tracks are in it: no
+            # product or work a place released (its statements and reports are its government's).
+            continue
         elif owner.pos_ == "PROPN" or owner.lower_ == "its" or c.lower_ == "whose":
             # Whether the owner is a person is known only after coreference: decided then.
             rule = "possessive-work" if is_a(cls, "CreativeWork") else "possessive"
@@ -569,6 +571,9 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
                 # A place before a role noun says where the person is from or works ("US voice
                 # actor", "Hollywood actor"): no work they are known for, only what they lead or represent.
                 if mod.ent_type_ in ("GPE", "LOC", "NORP") and frame.predicate not in ("leads", "represents"):
+                    continue
+                # A date before a role noun says when, not of what: "on Friday President Jane Doe".
+                if mod.ent_type_ in ("DATE", "TIME"):
                     continue
                 for sb in subjects:
                     if sb.via == "poss":
