@@ -27,7 +27,7 @@ __all__ = [
 LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
 
 FRAME_POS = frozenset({"VERB", "NOUN", "ADJ"})
-FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient"})
+FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient", "intransitive"})
 TYPE_KINDS = frozenset({"head", "role", "suffix", "prefix", "word", "title"})
 MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
@@ -50,6 +50,7 @@ class Frame:
     clause: bool = False
     reporting: bool = False
     patient: bool = False
+    intransitive: bool = False
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -175,7 +176,7 @@ def _load_frames(path: Path) -> dict[tuple[str, str, str | None, str | None], Fr
         frames[key] = Frame(
             row["pos"], row["lemma"], noun, prep, row["predicate"],
             inverse="inverse" in flags, xcomp="xcomp" in flags, clause="clause" in flags,
-            reporting="reporting" in flags, patient="patient" in flags,
+            reporting="reporting" in flags, patient="patient" in flags, intransitive="intransitive" in flags,
         )
     return frames
 

@@ -647,3 +647,10 @@ def test_creating_or_producing_is_authorship_only_when_an_agent_does_it(triples)
     assert ("storm", "open:produce", "strong winds") in triples("The storm produced strong winds.")
     assert not [t for t in triples("The arrest has generated great publicity.") if t[1] == "produced"]
     assert ("Jane Doe", "produced", "documentary") in triples("Jane Doe produced the documentary in 2001.")
+
+
+def test_calling_something_for_someone_urges_nothing(triples):
+    # "call for" is a prepositional verb: with a direct object the PP is the verb's adjunct.
+    got = triples("The network called the election for Jane Moss on Saturday.")
+    assert not [t for t in got if t[1] == "urges"], got
+    assert ("union", "urges", "strike") in triples("The union called for a strike.")

@@ -286,6 +286,10 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         frame = frame or lex.frame("VERB", lemma, None, prep)
         if frame is None:
             continue
+        # A prepositional verb takes its object through the preposition: "called for a pause"
+        # urges it, "called the election for X" (a direct object) does not.
+        if frame.intransitive and clause.patients and not clause.passive:
+            continue
         subjects = patients if (frame.patient or (clause.passive and frame.pos == "ADJ")) else agents
         if frame.pos == "ADJ" and not clause.passive:
             subjects = agents or patients
