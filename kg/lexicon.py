@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +33,7 @@ MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
 MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
-NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure", "possession"})
+NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure", "possession", "physical"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,31 +103,39 @@ class Lexicon:
     source_nouns: frozenset[str]  # "a threat from X": X is the referent
     measure_nouns: frozenset[str]  # "jobs", "percent": counted, they are amounts
     possession_nouns: frozenset[str]  # "responsibility", "victory": claimed, they are taken, not argued
-    # (predicate, role, verb lemma or "" for every verb) → classes, "!classes" and/or "name"
+    # (predicate, role, verb lemma or "" for every verb) → classes, "!classes", "name", "@kind"/"!@kind"
     selection: dict[tuple[str, str, str], frozenset[str]]
     roles: dict[str, str]  # role noun (optionally "modifier noun") → predicate person → organisation
     subject_control: frozenset[str] = frozenset()  # "used X to train": the subject trains
+    noun_kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # nouns.tsv: kind → lemmas
 
-    def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool, verb: str | None = None) -> bool:
-        """Whether an argument of class ``cls`` fits the predicate's selectional restrictions:
-        the predicate's own, and those of the predicate when ``verb`` (a lemma) expresses it.
+    def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool, verb: str | None = None,
+             head: str | None = None) -> bool:
+        """Whether an argument of class ``cls`` with head noun lemma ``head`` fits the
+        predicate's selectional restrictions: the predicate's own, and those of the predicate
+        when ``verb`` (a lemma) expresses it.
 
-        A class written ``!Class`` excludes that class (and its subclasses); the others are
-        required, one of them at least. Unknown classes fit a class requirement only when no class
-        is required.
+        A class written ``!Class`` excludes that class (and its subclasses), ``!@kind`` a head
+        noun of that nouns.tsv kind; the others (classes, ``name``, ``@kind``) are required, one of
+        them at least. Unknown classes fit a class requirement only when no class is required.
         """
         from kg.ontology import is_a
+
+        def holds(r: str) -> bool:
+            if r == "name":
+                return is_name
+            if r.startswith("@"):
+                return head is not None and head in self.noun_kinds.get(r[1:], ())
+            return cls is not None and is_a(cls, r)
 
         for key in ("", verb) if verb else ("",):
             req = self.selection.get((predicate or "", role, key))
             if not req:
                 continue
-            if cls is not None and any(is_a(cls, r[1:]) for r in req if r.startswith("!")):
+            if any(holds(r[1:]) for r in req if r.startswith("!")):
                 return False
             required = [r for r in req if not r.startswith("!")]
-            if not required or ("name" in required and is_name):
-                continue
-            if not (cls is not None and any(is_a(cls, r) for r in required if r != "name")):
+            if required and not any(holds(r) for r in required):
                 return False
         return True
 
@@ -223,8 +231,9 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         _check(row["predicate"] in PREDICATES, path, lineno, f"unknown predicate {row['predicate']!r}")
         _check(row["role"] in ("subject", "object"), path, lineno, "role must be subject or object")
         req = frozenset(row["requires"].split("|"))
-        bad = sorted(r for r in req if r != "name" and r.removeprefix("!") not in CLASSES)
-        _check(not bad, path, lineno, f"unknown class(es) {bad}")
+        bad = sorted(r for r in req if r != "name" and r.removeprefix("!") not in CLASSES
+                     and r.removeprefix("!").removeprefix("@") not in NOUN_KINDS)
+        _check(not bad, path, lineno, f"unknown class(es) or noun kind(s) {bad}")
         key = (row["predicate"], row["role"], "" if row["verb"] == "-" else row["verb"])
         _check(key not in selection, path, lineno, "duplicate restriction")
         selection[key] = req
@@ -262,6 +271,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         source_nouns=frozenset(nouns["source"]),
         measure_nouns=frozenset(nouns["measure"]),
         possession_nouns=frozenset(nouns["possession"]),
+        noun_kinds={k: frozenset(v) for k, v in nouns.items()},
         selection=selection,
         roles=roles,
         subject_control=frozenset(v for v, c in control.items() if c == "subject"),

@@ -584,6 +584,12 @@ def test_attacking_criticizes_only_when_people_or_organisations_do_it(triples):
     got = triples("Gunmen attacked a police checkpoint near the border.")
     assert not [t for t in got if t[1] == "criticizes"], got
     assert ("Gunmen", "open:attack", "police checkpoint") in got
+    # Armed forces, combatants and crowds are people and organisations too: their head noun says
+    # the attack is one of force.
+    for text in ("Militants attacked a convoy on Sunday.", "Security forces attacked the rebel stronghold.",
+                 "Police officials said the protesters had attacked a bus."):
+        got = triples(text)
+        assert not [t for t in got if t[1] == "criticizes"] and [t for t in got if t[1] == "open:attack"], got
     assert ("Tom Hale", "criticizes", "budget") in triples("Senator Tom Hale attacked the budget on Tuesday.")
 
 
@@ -654,3 +660,32 @@ def test_calling_something_for_someone_urges_nothing(triples):
     got = triples("The network called the election for Jane Moss on Saturday.")
     assert not [t for t in got if t[1] == "urges"], got
     assert ("union", "urges", "strike") in triples("The union called for a strike.")
+
+
+def test_general_news_nouns_are_typed(extract):
+    # Bodies, people, places and events of any news, not only the domain's.
+    ex = extract("The police arrested two protesters. The earthquake destroyed the village. "
+                 "The armed forces and the team met at the hospital.")
+    types = {m.text: m.cls for m in ex.mentions}
+    assert types["police"] == "GovernmentBody" and types["armed forces"] == "GovernmentBody", types
+    assert types["two protesters"] == "Person" and types["village"] == "Place", types
+    assert types["earthquake"] == "Event" and types["team"] == "Organization", types
+
+
+def test_a_claim_is_about_no_people_or_places_a_common_noun_describes(triples):
+    # "NATO stated that two soldiers had been killed": the soldiers are who the clause is about,
+    # not what is argued; a claim about an event is ("claimed the election was rigged").
+    for text in ("NATO stated that two soldiers had been killed.", "The mayor stated that the city remains divided."):
+        got = triples(text)
+        assert not [t for t in got if t[1] == "argues"], got
+    got = triples("Opposition groups claimed that the election was rigged.")
+    assert ("Opposition groups", "argues", "election") in got, got
+
+
+def test_a_technology_word_inside_a_complement_does_not_type_the_phrase(extract):
+    # "service" is a technology head, but in "the deaths of three service members" it modifies
+    # the members, not the deaths; in "chatbot subscriptions" it is the head's own compound.
+    types = {m.text: m.cls for m in extract("The deaths of three service members were confirmed by the army.").mentions}
+    assert types["deaths of three service members"] != "Technology", types
+    types = {m.text: m.cls for m in extract("Acme sold its chatbot subscriptions to Globex.").mentions}
+    assert types["chatbot subscriptions"] == "Technology", types

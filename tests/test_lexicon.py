@@ -43,6 +43,7 @@ def test_shipped_lexicon_loads():
         ("selection.tsv", "signed\t-\tsubject\tNonsense", "unknown class"),
         ("selection.tsv", "leads\t-\tsubject\t!Nonsense", "unknown class"),
         ("selection.tsv", "signed\t-\tobject\tDocument", "duplicate restriction"),
+        ("selection.tsv", "leads\t-\tsubject\t!@nonsense", "unknown class(es) or noun kind(s) ['!@nonsense']"),
         ("control.tsv", "persuade\tsideways", "controller must be subject or object"),
         ("control.tsv", "use\tobject", "duplicate verb 'use'"),
     ],
@@ -65,6 +66,19 @@ def test_selection_requires_some_classes_and_excludes_others(lexdir):
     assert not lex.fits("represents", "object", "Company", True) and not lex.fits("represents", "object", None, False)
     assert lex.fits("sued", "object", "Company", False) and lex.fits("sued", "object", None, False)
     assert not lex.fits("sued", "object", "Place", True)
+
+
+def test_selection_by_the_kind_of_head_noun(lexdir):
+    _append(lexdir / "nouns.tsv", "physical\tcorsair")
+    _append(lexdir / "selection.tsv", "opposes\tbesiege\tsubject\tPerson|!@physical")
+    _append(lexdir / "selection.tsv", "opposes\tstorm\tsubject\t@physical")
+    lex = load_lexicon(lexdir)
+    assert lex.fits("opposes", "subject", "Person", False, "besiege", "senator")
+    assert not lex.fits("opposes", "subject", "Person", False, "besiege", "corsair")  # excluded by its head
+    assert not lex.fits("opposes", "subject", "Company", False, "besiege", "firm")  # still needs a person
+    assert lex.fits("opposes", "subject", None, False, "storm", "corsair")  # required: that kind
+    assert not lex.fits("opposes", "subject", "Person", False, "storm", "senator")
+    assert not lex.fits("opposes", "subject", "Person", False, "storm")  # no head known: not of the kind
 
 
 def test_selection_of_one_verb_adds_to_the_predicates_own(lexdir):

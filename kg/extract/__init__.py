@@ -100,8 +100,9 @@ def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lex
     # adjective or noun ("responsible" of "be responsible for")
     words = c.verb.split()
     verb = words[1] if words[0] == "be" and len(words) > 1 else words[0]
-    ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name", verb) and lex.fits(
-        c.predicate, "object", mo.cls, mo.kind == "name", verb)
+    doc = table.doc
+    ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name", verb, doc[ms.head].lemma_.lower()) and lex.fits(
+        c.predicate, "object", mo.cls, mo.kind == "name", verb, doc[mo.head].lemma_.lower())
     if ok and not possession:
         return c
     return replace(c, predicate=None, rule=f"open-{c.rule}", confidence=round(c.confidence * OPEN_PENALTY, 4))
@@ -153,7 +154,12 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
             root_o = table.spans[_root(table, o)]
             # What a clause says is only worth a fact about a named or known thing ("argued that the
             # deal falls under fair use" → fair use; not "... trained on publicly available data").
-            if c.rule == "clause-content" and root_o.kind != "name" and root_o.type_rule in ("default", "compound-term"):
+            # Nor about people or places a common noun describes ("officials stated that the
+            # victims were ...", "police said she left the country"): the clause's participants
+            # and settings, not what is argued (an event is: "claimed the election was rigged").
+            if c.rule == "clause-content" and root_o.kind != "name" and (
+                    root_o.type_rule in ("default", "compound-term")
+                    or any(is_a(root_o.cls, k) for k in ("Person", "Place"))):
                 continue
             # "the member of the House is a member of the House": a role noun with no antecedent says nothing.
             if c.rule == "noun-frame-self" and table.spans[_root(table, s)].kind != "name":

@@ -51,6 +51,14 @@ def _date_before_name(toks: Sequence[Token], k: int) -> bool:
     after a name is part of it ("Black Friday")."""
     return toks[k].ent_type_ in _WHEN and k + 1 < len(toks) and toks[k + 1].ent_type_ not in _WHEN
 
+def _in_compound_of(tok: Token, head: Token) -> bool:
+    """``tok`` is part of a chain of noun modifiers that ends at ``head`` ("language" in
+    "large language model tools")."""
+    while tok.i != head.i and tok.dep_ in ("compound", "amod", "nmod"):
+        tok = head_of(tok)
+    return tok.i == head.i
+
+
 # Weights of typing evidence: a stronger rule overrides a weaker one.
 W_NER = 1.0
 W_HEAD = 1.5
@@ -717,11 +725,12 @@ class MentionTable:
         # A name used as modifier of a type noun names the thing: "the Foo campaign" is a Campaign.
         if cls:
             m.vote(cls, W_HEAD, "head-noun")
-        # Terms the lexicon knows anywhere in a short compound: "generative AI tools" → Technology.
+        # Terms the lexicon knows anywhere in the head's compound: "generative AI tools" →
+        # Technology (not inside a complement: "the deaths of three service members").
         if cls is None:
             for t in toks:
                 c = lex.head_types.get(t.lemma_.lower())
-                if c and t.dep_ == "compound" and c == "Technology":
+                if c == "Technology" and t.dep_ == "compound" and _in_compound_of(t, head):
                     m.vote(c, 0.5, "compound-term")
         return self._add(m)
 
