@@ -27,13 +27,13 @@ __all__ = [
 LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
 
 FRAME_POS = frozenset({"VERB", "NOUN", "ADJ"})
-FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient", "intransitive"})
+FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient", "intransitive", "destination"})
 TYPE_KINDS = frozenset({"head", "role", "suffix", "prefix", "word", "title"})
 MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
 MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
-NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure", "possession", "physical"})
+NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure", "possession", "physical", "medium"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,7 @@ class Frame:
     reporting: bool = False
     patient: bool = False
     intransitive: bool = False
+    destination: bool = False
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -158,8 +159,8 @@ class Lexicon:
         cached = self.__dict__.get("_light_cache")
         if cached is None:
             out: dict[str, set[str]] = {}
-            for pos, lemma, noun, _ in self.frames:
-                if pos == "VERB" and noun is not None:
+            for (pos, lemma, noun, _), frame in self.frames.items():
+                if pos == "VERB" and noun is not None and not frame.destination:
                     out.setdefault(lemma, set()).add(noun)
             cached = {k: frozenset(v) for k, v in out.items()}
             object.__setattr__(self, "_light_cache", cached)
@@ -185,6 +186,7 @@ def _load_frames(path: Path) -> dict[tuple[str, str, str | None, str | None], Fr
             row["pos"], row["lemma"], noun, prep, row["predicate"],
             inverse="inverse" in flags, xcomp="xcomp" in flags, clause="clause" in flags,
             reporting="reporting" in flags, patient="patient" in flags, intransitive="intransitive" in flags,
+            destination="destination" in flags,
         )
     return frames
 

@@ -689,3 +689,16 @@ def test_a_technology_word_inside_a_complement_does_not_type_the_phrase(extract)
     assert types["deaths of three service members"] != "Technology", types
     types = {m.text: m.cls for m in extract("Acme sold its chatbot subscriptions to Globex.").mentions}
     assert types["chatbot subscriptions"] == "Technology", types
+
+
+def test_taking_someone_to_court_sues_them_not_the_court(triples):
+    got = triples("The union took the studio to court.")
+    assert ("union", "sued", "studio") in got and not [t for t in got if t[2] == "court"], got
+    assert not [t for t in triples("Drouin took the lead with early goals to Troy Kneebone.") if t[1] == "sued"]
+
+
+def test_speaking_on_a_medium_or_in_a_manner_is_about_nothing(triples):
+    # "spoke on television", "on condition of anonymity": how, not what about.
+    got = triples("The minister spoke on television about the strike.")
+    assert ("minister", "spokeAbout", "strike") in got and ("minister", "spokeAbout", "television") not in got, got
+    assert not [t for t in triples("A spokesman commented on condition of anonymity.") if t[1] == "spokeAbout"]

@@ -277,6 +277,15 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
     # Prepositional frames: "advocates for X", "addressed to Y", "worried about Z"; PPs the parser
     # attached too low count when they complete a frame ("worries along with many about X").
     for prep, arg in list(clause.preps) + list(clause.nested):
+        # The preposition leads to the frame's noun: "took Acme to court" sued Acme.
+        goal = lex.frame("VERB", lemma, arg.token.lemma_.lower(), prep)
+        if goal is not None and goal.destination:
+            for ag in agents:
+                for pat in patients:
+                    if (c := _emit(clause, ag, pat, goal, f"{verb_phrase} {prep} {goal.noun}", rule)):
+                        found = True
+                        yield c
+            continue
         frame = None
         if clause.passive and clause.verb.tag_ == "VBN":
             # An adjectival participle: "worried about X", "known for Y", "addressed to Z".
