@@ -702,3 +702,11 @@ def test_speaking_on_a_medium_or_in_a_manner_is_about_nothing(triples):
     got = triples("The minister spoke on television about the strike.")
     assert ("minister", "spokeAbout", "strike") in got and ("minister", "spokeAbout", "television") not in got, got
     assert not [t for t in triples("A spokesman commented on condition of anonymity.") if t[1] == "spokeAbout"]
+
+
+def test_representing_is_done_by_agents_not_by_symbols_or_contests(triples):
+    # "the light green line represents the males", "the primaries represented 441 delegates":
+    # stand for, amount to; a union or a lawmaker represents someone.
+    for text in ("The light green line represents the males.", "The three primary elections represented a total of 441 delegates."):
+        assert not [t for t in triples(text) if t[1] == "represents"], text
+    assert ("union", "represents", "cabin crew") in triples("The union represents cabin crew at the airline.")
