@@ -710,3 +710,23 @@ def test_representing_is_done_by_agents_not_by_symbols_or_contests(triples):
     for text in ("The light green line represents the males.", "The three primary elections represented a total of 441 delegates."):
         assert not [t for t in triples(text) if t[1] == "represents"], text
     assert ("union", "represents", "cabin crew") in triples("The union represents cabin crew at the airline.")
+
+
+def test_a_name_after_of_in_a_longer_name_is_a_name_of_its_own(extract):
+    # "Greece" later in the text is the country, not a short form of "Communist Party of Greece".
+    ex = extract("All parties except the Communist Party of Greece (KKE) are involved. Greece faces a long recession.")
+    greece = [m for m in ex.mentions if m.text == "Greece"]
+    assert greece and all(m.antecedent is None for m in greece), greece
+    party = next(m for m in ex.mentions if m.text == "Communist Party of Greece")
+    assert party.cls == "Organization", party
+    # Also when nothing types the longer name.
+    ex = extract("The Order of Saint Brannoc criticised the plan. Brannoc is an old name.")
+    later = [m for m in ex.mentions if m.text == "Brannoc"]
+    assert later and all(m.antecedent is None for m in later), ex.mentions
+
+
+def test_time_zones_and_times_are_no_entities_and_diseases_no_organisations(extract):
+    ex = extract("The explosion happened at 10:20 UTC, and COVID-19 has killed thousands since 2020.")
+    texts = {m.text: m.cls for m in ex.mentions}
+    assert not [t for t in texts if "UTC" in t], texts
+    assert texts.get("COVID-19") == "Concept", texts

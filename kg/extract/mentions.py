@@ -339,8 +339,10 @@ class MentionTable:
             for a in m.aliases:
                 patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
             # A person's surname; also of a name with no type yet ("Jane Q. Doe" NER missed),
-            # unless its last word marks an organisation ("... Collective").
-            untyped = m.cls in ("Entity", "Concept") and words[-1] not in self.lex.suffix_types
+            # unless its last word marks an organisation ("... Collective") or follows a lowercase
+            # word: "Greece" of "Communist Party of Greece" is a name of its own.
+            untyped = m.cls in ("Entity", "Concept") and words[-1] not in self.lex.suffix_types \
+                and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
             surname = _surname(doc, m.start, m.end)
             if (is_a(m.cls, "Person") or untyped) and len(words) > len(surname) and words[-1][:1].isupper() \
                     and len("".join(surname)) > 2:
@@ -703,6 +705,9 @@ class MentionTable:
     def _noun_phrase(self, head: Token) -> int | None:
         """A common-noun (or gerund) phrase headed by ``head``, typed by its head noun."""
         doc, lex = self.doc, self.lex
+        # A time or date ("last week", "at 10:20 UTC") is when, not what.
+        if head.ent_type_ in _WHEN or head.text in lex.not_entities:
+            return None
         start, end = _np_bounds(head, self)
         if start is None:
             return None
