@@ -730,3 +730,15 @@ def test_time_zones_and_times_are_no_entities_and_diseases_no_organisations(extr
     texts = {m.text: m.cls for m in ex.mentions}
     assert not [t for t in texts if "UTC" in t], texts
     assert texts.get("COVID-19") == "Concept", texts
+
+
+def test_names_listed_after_a_plural_description_are_all_arguments(triples):
+    # "signed by the novelists A and B, the poet C": every one signed, not only the first.
+    got = triples("The letter was signed by the novelists Jane Doe and Ann Roe, the poet Ravi Vale and the "
+                  "translator Elodie Marsh.")
+    assert {("Jane Doe", "signed", "letter"), ("Ann Roe", "signed", "letter"), ("Ravi Vale", "signed", "letter"),
+            ("Elodie Marsh", "signed", "letter")} <= got, got
+    # A singular noun the parser gave an apposition does not stand for a list of people.
+    got = triples("The complaint was joined by four performers: Dana Whit, Tomas Reyes and Priya Callo.")
+    assert not [t for t in got if t[1] == "joined" and t[0] in ("Dana Whit", "Tomas Reyes", "Priya Callo")
+                and t[2] in ("Dana Whit", "Tomas Reyes", "Priya Callo")], got

@@ -144,6 +144,27 @@ def _expand(tok: Token, via: str) -> list[Arg]:
         if keep or not members or via in _OBJECT_VIAS:
             out.append(Arg(t, via if t is tok else "conj"))
         out.extend(Arg(m, "members") for m in members)
+        # "the novelists A, B and C, the poet D": a plural description stands for its first name
+        # (a mention resolves it so); the names coordinated with that one are arguments too.
+        if t.pos_ == "NOUN" and t.tag_ == "NNS":
+            out.extend(Arg(n, "conj") for n in appositive_names(t)[1:])
+    return out
+
+
+def appositive_names(tok: Token) -> list[Token]:
+    """Names in apposition to a noun, with their conjuncts and the names of descriptions in
+    apposition to them: "the novelists A, B and C, the poet D and the translator E" → A … E."""
+    out: list[Token] = []
+    for a in children_of(tok):
+        if a.dep_ != "appos":
+            continue
+        if a.pos_ == "PROPN":
+            for c in conjuncts(a):
+                if c.pos_ == "PROPN" and c not in out:
+                    out.append(c)
+                    out.extend(n for n in appositive_names(c) if n not in out)
+        elif a.pos_ == "NOUN":  # "..., the poet D": a description with a name of its own
+            out.extend(n for n in appositive_names(a) if n not in out)
     return out
 
 
