@@ -742,3 +742,9 @@ def test_names_listed_after_a_plural_description_are_all_arguments(triples):
     got = triples("The complaint was joined by four performers: Dana Whit, Tomas Reyes and Priya Callo.")
     assert not [t for t in got if t[1] == "joined" and t[0] in ("Dana Whit", "Tomas Reyes", "Priya Callo")
                 and t[2] in ("Dana Whit", "Tomas Reyes", "Priya Callo")], got
+
+
+def test_names_among_a_plural_subject_share_its_relations(triples):
+    got = triples("More than 300 programmers and artists signed an open letter, among them Lena Moss, a writer at "
+                  "Acme Games, and Tom Vale.")
+    assert {("Lena Moss", "signed", "open letter"), ("Tom Vale", "signed", "open letter")} <= got, got

@@ -116,6 +116,14 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
         while name.dep_ in ("compound", "flat") and head_of(name).i != name.i and head_of(name).pos_ == "PROPN":
             name = head_of(name)
         return conjuncts(name), True
+    # "300 writers signed the letter, among them A and B": names the parser hangs anywhere in
+    # the sentence, with "among them" under the first, are members of the plural subject.
+    if tok.dep_ in ("nsubj", "nsubjpass") and tok.tag_ == "NNS":
+        for t in tok.sent:
+            if t.pos_ == "PROPN" and t.i > tok.i and any(
+                    c.dep_ == "prep" and c.lower_ == "among" and any(g.lower_ in ("them", "those") for g in children_of(c))
+                    for c in children_of(t)):
+                return conjuncts(t), True
     for c in children_of(tok):  # "such companies as A and B" parses "such" as amod with "as" under it
         if c.lower_ == "such":
             for g in children_of(c):
