@@ -748,3 +748,13 @@ def test_names_among_a_plural_subject_share_its_relations(triples):
     got = triples("More than 300 programmers and artists signed an open letter, among them Lena Moss, a writer at "
                   "Acme Games, and Tom Vale.")
     assert {("Lena Moss", "signed", "open letter"), ("Tom Vale", "signed", "open letter")} <= got, got
+
+
+def test_they_after_coordinated_names_is_each_of_them(triples):
+    got = triples("The suit was filed by the novelists Mara Quell, Desmond Ilo and Celia Varga. They accused Acme Corp "
+                  "of copying their novels.")
+    assert {("Mara Quell", "criticizes", "Acme Corp"), ("Desmond Ilo", "criticizes", "Acme Corp"),
+            ("Celia Varga", "criticizes", "Acme Corp")} <= got, got
+    # A list of places is no "they" that speaks.
+    got = triples("Raids took place in Ohio, Texas and Utah. They also stated that arrests were made in Canada.")
+    assert not [t for t in got if t[1] == "argues"], got

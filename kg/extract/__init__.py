@@ -25,8 +25,8 @@ from dataclasses import replace
 
 from spacy.tokens import Doc
 
-from kg.extract.clauses import clauses
-from kg.extract.coref import resolve_coreference
+from kg.extract.clauses import clauses, conjuncts
+from kg.extract.coref import PLURAL, leads_coordination, resolve_coreference
 from kg.extract.mentions import MentionTable, span_text
 from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations, token_class
 from kg.extract.relations import against as stance_against
@@ -148,6 +148,10 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
         found += list(_through_groups(found, lex))
         table.link_repeated_names()  # names first met while extracting ("its chatbot, Scribe ... Scribe")
         resolve_coreference(table)
+        # "A, B and C filed suit. They accused Q": what "they" do, each of the names does.
+        # (as sure as the pronoun it comes through)
+        found = [(si, c if (s2, o2) == (s, o) else replace(c, confidence=round(c.confidence * ARGUMENT_FACTOR["pronoun"], 4)),
+                  s2, o2) for si, c, s, o in found for s2 in _group(table, s) for o2 in _group(table, o)]
         # Selectional restrictions and domain/range typing look at what the arguments refer to.
         checked = []
         for si, c, s, o in found:
@@ -180,6 +184,18 @@ def _effective_kind(table: MentionTable, idx: int) -> str:
     if m.kind == "pronoun":
         return "pronoun"
     return "name" if table.spans[_root(table, idx)].kind == "name" else m.kind
+
+
+def _group(table: MentionTable, idx: int) -> list[int]:
+    """A plural pronoun resolved to the first of coordinated names stands for all of them."""
+    m = table.spans[idx]
+    if m.kind != "pronoun" or token_at(table.doc, m.head).lower_ not in PLURAL:
+        return [idx]
+    root = table.spans[_root(table, idx)]
+    if not leads_coordination(table.doc, root):
+        return [idx]
+    others = [table.name_at(t.i) for t in conjuncts(token_at(table.doc, root.head))[1:]]
+    return [idx] + [j for j in others if j is not None and table.spans[j].kind == "name" and is_a(table.spans[j].cls, "Agent")]
 
 
 def _root(table: MentionTable, idx: int) -> int:

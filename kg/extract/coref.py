@@ -6,8 +6,8 @@ Rules, in order of preference for each anaphor:
   or one of the two previous sentences, preferring the subject of its clause;
 * "it"/"its" refers to the most recent non-person mention of the previous or same sentence that
   was a clause subject (lower confidence);
-* "they"/"them"/"their" refers to the most recent plural mention or organisation of the same or
-  previous sentence;
+* "they"/"them"/"their" refers to the most recent plural mention, organisation or coordination of
+  names ("A, B and C ... They": all three, by way of the first) of the same or previous sentence;
 * a definite description ("the actor", "the letter", "the union") refers to the most recent
   earlier mention, within five sentences, whose class is compatible with the description's
   class (or that has the same head noun), agreeing in number; the antecedent then also takes
@@ -23,10 +23,10 @@ from bisect import bisect_left
 from spacy.tokens import Doc
 
 from kg.extract.mentions import W_ROLE, MentionSpan, MentionTable
-from kg.extract.tree import children_of, sentences_of, token_at
+from kg.extract.tree import children_of, head_of, sentences_of, token_at
 from kg.ontology import is_a
 
-__all__ = ["resolve_coreference"]
+__all__ = ["resolve_coreference", "leads_coordination", "PLURAL"]
 
 MALE_FEMALE = frozenset("he him his himself she her hers herself".split())
 NEUTER = frozenset("it its itself".split())
@@ -48,6 +48,26 @@ def _plural(doc: Doc, m: MentionSpan) -> bool:
     if m.kind == "name":
         return False
     return head.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in children_of(head))
+
+
+def leads_coordination(doc: Doc, m: MentionSpan) -> bool:
+    """A person's or organisation's name that heads a coordination of names ("A" of "A, B and
+    C"): with them, people who can be "they" (a list of places or songs is not)."""
+    head = token_at(doc, m.head)
+    return m.kind == "name" and is_a(m.cls, "Agent") and head.dep_ != "conj" and any(
+        c.dep_ == "conj" and c.pos_ == "PROPN" for c in children_of(head))
+
+
+def _in_group(doc: Doc, table: MentionTable, m: MentionSpan) -> bool:
+    """A name coordinated after the first of a group of people ("C" of "A, B and C"): the group,
+    by way of its first name, is the plural referent, not C alone."""
+    t = token_at(doc, m.head)
+    if m.kind != "name" or t.dep_ != "conj":
+        return False
+    while t.dep_ == "conj" and head_of(t).i != t.i:
+        t = head_of(t)
+    first = table.name_at(t.i)
+    return first is not None and leads_coordination(doc, table.spans[first])
 
 
 def _clause_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | None:
@@ -181,7 +201,8 @@ def resolve_coreference(table: MentionTable) -> None:
                     m.antecedent = cands[0][0]
             elif word in PLURAL:
                 cands = [(j, a) for j, a in before if s_here - sent_of[a.start] <= 1
-                         and (_plural(doc, a) or is_a(a.cls, "Organization"))]
+                         and (_plural(doc, a) or is_a(a.cls, "Organization") or leads_coordination(doc, a))
+                         and not _in_group(doc, table, a)]
                 if cands:
                     m.antecedent = cands[0][0]
             continue
