@@ -758,3 +758,8 @@ def test_they_after_coordinated_names_is_each_of_them(triples):
     # A list of places is no "they" that speaks.
     got = triples("Raids took place in Ohio, Texas and Utah. They also stated that arrests were made in Canada.")
     assert not [t for t in got if t[1] == "argues"], got
+
+
+def test_a_possessed_name_is_what_the_noun_before_it_says(triples):
+    # "Acme's chatbot Lagos": a chatbot, whatever place NER took the name for.
+    assert ("Lagos", "releasedBy", "Acme") in triples("Acme's chatbot Lagos was released on Monday.")
