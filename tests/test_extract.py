@@ -763,3 +763,11 @@ def test_they_after_coordinated_names_is_each_of_them(triples):
 def test_a_possessed_name_is_what_the_noun_before_it_says(triples):
     # "Acme's chatbot Lagos": a chatbot, whatever place NER took the name for.
     assert ("Lagos", "releasedBy", "Acme") in triples("Acme's chatbot Lagos was released on Monday.")
+
+
+def test_numbered_or_technology_suffixed_names_are_no_people(extract):
+    # NER calls "Palette 3" and "Rocky Linux" people; a model number or a "Linux" says product.
+    types = {m.text: m.cls for m in extract("Mirrorfield has said that Palette 3 was trained on public images.").mentions}
+    assert types.get("Palette 3") == "Technology", types
+    types = {m.text: m.cls for m in extract("Rocky Linux was released by the foundation.").mentions}
+    assert types.get("Rocky Linux") == "Technology", types

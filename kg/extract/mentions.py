@@ -177,6 +177,9 @@ class MentionTable:
         # An all-capitals acronym tagged as a person is an organisation ("NASA", "ACLU").
         if label == "PERSON" and _is_acronym(text.replace(" ", "")):
             m.vote("Organization", W_SUFFIX, "acronym-not-person")
+        # Nor is a name numbered like a version or a model ("Palette 3", "Boeing 747"): a product.
+        if label == "PERSON" and len(words) > 1 and words[-1].isdigit():
+            m.vote("Technology", W_SUFFIX, "numbered-not-person")
         person = label == "PERSON"
         # Name-internal cues: "… Guild" → LaborUnion, "… Inc." → Company, "University of …".
         for n in (3, 2, 1):
@@ -184,8 +187,8 @@ class MentionTable:
             if len(words) > n and suffix in lex.suffix_types:
                 cls = lex.suffix_types[suffix]
                 # A name NER calls a person keeps that unless the suffix names an organisation
-                # ("Globex Studios"); "Jane Post" stays a person.
-                if not person or is_a(cls, "Organization"):
+                # or a technology ("Globex Studios", "Rocky Linux"); "Jane Post" stays a person.
+                if not person or is_a(cls, "Organization") or is_a(cls, "Technology"):
                     m.vote(cls, W_SUFFIX, "name-suffix")
                 break
         if person:
