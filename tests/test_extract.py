@@ -771,3 +771,14 @@ def test_numbered_or_technology_suffixed_names_are_no_people(extract):
     assert types.get("Palette 3") == "Technology", types
     types = {m.text: m.cls for m in extract("Rocky Linux was released by the foundation.").mentions}
     assert types.get("Rocky Linux") == "Technology", types
+
+
+def test_blocking_adopting_and_marketing_as_in_their_other_senses(triples):
+    # A vehicle blocking a street opposes nothing; a party adopting a resolution passes it, it
+    # does not use it; "marketed by Acme as Zelvec" credits no role.
+    assert not [t for t in triples("A police vehicle blocked the end of the street.") if t[1] == "opposes"]
+    assert ("Republicans", "opposes", "bill") in triples("Republicans blocked the bill.")
+    assert not [t for t in triples("The party adopted a resolution criticising the government.") if t[1] == "uses"]
+    got = triples("Of note is Imatinib, a medication used against certain cancers, which is marketed by Novartis as "
+                  "Gleevec (USA) or Glivec (Europe).")
+    assert not [t for t in got if t[1] == "playedRole"], got

@@ -430,6 +430,9 @@ def _role_in_work(tok: Token, subjects: list[Arg], clause: Clause) -> Iterator[C
                         return
 
 
+_CASTING_VERBS = frozenset({"play", "star", "voice", "portray", "cast", "feature", "perform"})
+
+
 def _credit(tok: Token) -> Iterator[Candidate]:
     """Cast credits: "Jane Doe as Captain Foo (in Bar)" → Jane Doe played Captain Foo.
 
@@ -440,6 +443,10 @@ def _credit(tok: Token) -> Iterator[Candidate]:
     role = next((g for c in children_of(tok) if c.dep_ == "prep" and c.lower_ == "as"
                  for g in children_of(c) if g.dep_ == "pobj" and g.pos_ == "PROPN"), None)
     if role is None:
+        return
+    # "marketed by Novartis as Gleevec": an agent of a verb that is no casting names no actor.
+    by = head_of(tok)
+    if tok.dep_ == "pobj" and by.lower_ == "by" and head_of(by).lemma_.lower() not in _CASTING_VERBS:
         return
     actors = [tok] + [c for c in lefts_of(tok) if c.dep_ in ("nmod", "compound", "conj") and c.pos_ == "PROPN"
                       and c.i + 1 < len(tok.doc) and token_at(tok.doc, c.i + 1).text == "/"]
