@@ -782,3 +782,17 @@ def test_blocking_adopting_and_marketing_as_in_their_other_senses(triples):
     got = triples("Of note is Imatinib, a medication used against certain cancers, which is marketed by Novartis as "
                   "Gleevec (USA) or Glivec (Europe).")
     assert not [t for t in got if t[1] == "playedRole"], got
+
+
+def test_appearing_in_or_a_role_in_an_event_is_no_work_one_is_known_for(triples):
+    assert not [t for t in triples("The minister was scheduled to appear in a fresh trial.") if t[1] == "knownFor"]
+    got = triples("Charles Taylor faces charges for his role in the Sierra Leone Civil War.")
+    assert not [t for t in got if t[1] == "knownFor"], got
+    assert ("Jane Doe", "knownFor", "Long Road") in triples("Jane Doe is known for her role in The Long Road.")
+    assert ("Jane Doe", "knownFor", "series about her work") in triples("Jane Doe appeared in a series about her work.")
+
+
+def test_a_place_is_joined_by_nobody(triples):
+    got = triples("Germany has joined other countries such as France and Italy in banning the drug.")
+    assert not [t for t in got if t[1] == "joined"], got
+    assert ("Acme", "joined", "European Union") in triples("Acme joined the European Union.")
