@@ -796,3 +796,8 @@ def test_a_place_is_joined_by_nobody(triples):
     got = triples("Germany has joined other countries such as France and Italy in banning the drug.")
     assert not [t for t in got if t[1] == "joined"], got
     assert ("Acme", "joined", "European Union") in triples("Acme joined the European Union.")
+
+
+def test_buying_something_from_someone_is_no_release(triples):
+    got = triples("Patients can buy cannabis extracts from pharmacies with a prescription.")
+    assert not [t for t in got if t[1] == "releasedBy"], got
