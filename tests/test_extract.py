@@ -801,3 +801,8 @@ def test_a_place_is_joined_by_nobody(triples):
 def test_buying_something_from_someone_is_no_release(triples):
     got = triples("Patients can buy cannabis extracts from pharmacies with a prescription.")
     assert not [t for t in got if t[1] == "releasedBy"], got
+
+
+def test_supporters_of_a_name_support_it(triples):
+    # "Trump supporters" ≈ "supporters of Trump" once "supporter" is a role noun.
+    assert ("Jon Vale supporters", "supports", "Jon Vale") in triples("Jon Vale supporters chanted slogans outside the rally.")
