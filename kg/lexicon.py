@@ -111,10 +111,11 @@ class Lexicon:
     noun_kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # nouns.tsv: kind → lemmas
 
     def fits(self, predicate: str | None, role: str, cls: str | None, is_name: bool, verb: str | None = None,
-             head: str | None = None) -> bool:
-        """Whether an argument of class ``cls`` with head noun lemma ``head`` fits the
-        predicate's selectional restrictions: the predicate's own, and those of the predicate
-        when ``verb`` (a lemma) expresses it.
+             head: str | tuple[str, ...] | None = None) -> bool:
+        """Whether an argument of class ``cls`` with head noun lemma ``head`` (or any of several
+        keys: "condition" and "condition of anonymity") fits the predicate's selectional
+        restrictions: the predicate's own, and those of the predicate when ``verb`` (a lemma)
+        expresses it.
 
         A class written ``!Class`` excludes that class (and its subclasses), ``!@kind`` a head
         noun of that nouns.tsv kind; the others (classes, ``name``, ``@kind``) are required, one of
@@ -122,11 +123,14 @@ class Lexicon:
         """
         from kg.ontology import is_a
 
+        keys = () if head is None else (head,) if isinstance(head, str) else head
+
         def holds(r: str) -> bool:
             if r == "name":
                 return is_name
             if r.startswith("@"):
-                return head is not None and head in self.noun_kinds.get(r[1:], ())
+                kind = self.noun_kinds.get(r[1:], frozenset())
+                return any(h in kind for h in keys)
             return cls is not None and is_a(cls, r)
 
         for key in ("", verb) if verb else ("",):
@@ -234,7 +238,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         _check(row["role"] in ("subject", "object"), path, lineno, "role must be subject or object")
         req = frozenset(row["requires"].split("|"))
         bad = sorted(r for r in req if r != "name" and r.removeprefix("!") not in CLASSES
-                     and r.removeprefix("!").removeprefix("@") not in NOUN_KINDS)
+                     and not (r.removeprefix("!").startswith("@") and r.removeprefix("!")[1:] in NOUN_KINDS))
         _check(not bad, path, lineno, f"unknown class(es) or noun kind(s) {bad}")
         key = (row["predicate"], row["role"], "" if row["verb"] == "-" else row["verb"])
         _check(key not in selection, path, lineno, "duplicate restriction")

@@ -806,3 +806,13 @@ def test_buying_something_from_someone_is_no_release(triples):
 def test_supporters_of_a_name_support_it(triples):
     # "Trump supporters" ≈ "supporters of Trump" once "supporter" is a role noun.
     assert ("Jon Vale supporters", "supports", "Jon Vale") in triples("Jon Vale supporters chanted slogans outside the rally.")
+
+
+def test_review_cases_of_the_new_restrictions(triples):
+    # A name nothing types still represents (an exclusion of Concept would shut it out); taking a
+    # case to court sues nobody; "speaking about conditions" is about them, unlike "speaking on
+    # condition of anonymity".
+    assert ("Democrats", "represents", "district") in triples("The Democrats represent the district.")
+    assert not [t for t in triples("The family took the case to the Supreme Court.") if t[1] == "sued"]
+    assert ("Officials", "spokeAbout", "conditions in the camp") in triples("Officials spoke about conditions in the camp.")
+    assert not [t for t in triples("An official spoke on condition of anonymity.") if t[1] == "spokeAbout"]

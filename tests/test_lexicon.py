@@ -44,6 +44,7 @@ def test_shipped_lexicon_loads():
         ("selection.tsv", "leads\t-\tsubject\t!Nonsense", "unknown class"),
         ("selection.tsv", "signed\t-\tobject\tDocument", "duplicate restriction"),
         ("selection.tsv", "leads\t-\tsubject\t!@nonsense", "unknown class(es) or noun kind(s) ['!@nonsense']"),
+        ("selection.tsv", "leads\t-\tsubject\t!physical", "unknown class(es) or noun kind(s) ['!physical']"),
         ("control.tsv", "persuade\tsideways", "controller must be subject or object"),
         ("control.tsv", "use\tobject", "duplicate verb 'use'"),
     ],

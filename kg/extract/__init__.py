@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from kg.extract.clauses import clauses, conjuncts
 from kg.extract.coref import PLURAL, leads_coordination, resolve_coreference
@@ -101,11 +101,20 @@ def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lex
     words = c.verb.split()
     verb = words[1] if words[0] == "be" and len(words) > 1 else words[0]
     doc = table.doc
-    ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name", verb, doc[ms.head].lemma_.lower()) and lex.fits(
-        c.predicate, "object", mo.cls, mo.kind == "name", verb, doc[mo.head].lemma_.lower())
+    ok = lex.fits(c.predicate, "subject", ms.cls, ms.kind == "name", verb, _head_keys(token_at(doc, ms.head))) and lex.fits(
+        c.predicate, "object", mo.cls, mo.kind == "name", verb, _head_keys(token_at(doc, mo.head)))
     if ok and not possession:
         return c
     return replace(c, predicate=None, rule=f"open-{c.rule}", confidence=round(c.confidence * OPEN_PENALTY, 4))
+
+
+def _head_keys(head: Token) -> tuple[str, ...]:
+    """What a noun-kind restriction matches: the head's lemma, and with its of-complement
+    ("condition of anonymity")."""
+    lemma = head.lemma_.lower()
+    of = next((g for c in children_of(head) if c.dep_ == "prep" and c.lower_ == "of"
+               for g in children_of(c) if g.dep_ == "pobj"), None)
+    return (lemma,) if of is None else (lemma, f"{lemma} of {of.lemma_.lower()}")
 
 
 def _type_by_predicate(c: Candidate, table: MentionTable, s: int, o: int) -> None:
@@ -191,11 +200,17 @@ def _group(table: MentionTable, idx: int) -> list[int]:
     m = table.spans[idx]
     if m.kind != "pronoun" or token_at(table.doc, m.head).lower_ not in PLURAL:
         return [idx]
-    root = table.spans[_root(table, idx)]
+    r = _root(table, idx)
+    root = table.spans[r]
     if not leads_coordination(table.doc, root):
         return [idx]
-    others = [table.name_at(t.i) for t in conjuncts(token_at(table.doc, root.head))[1:]]
-    return [idx] + [j for j in others if j is not None and table.spans[j].kind == "name" and is_a(table.spans[j].cls, "Agent")]
+    out = [idx]
+    for t in conjuncts(token_at(table.doc, root.head))[1:]:
+        j = table.name_at(t.i)
+        # (a conjunct inside the first name's own mention, "Bill and Melinda Gates", is that name)
+        if j is not None and j != r and j not in out and table.spans[j].kind == "name" and is_a(table.spans[j].cls, "Agent"):
+            out.append(j)
+    return out
 
 
 def _root(table: MentionTable, idx: int) -> int:

@@ -119,7 +119,7 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
     # "300 writers signed the letter, among them A and B": names the parser hangs anywhere in
     # the sentence, with "among them" under the first, are members of the plural subject.
     if tok.dep_ in ("nsubj", "nsubjpass") and tok.tag_ == "NNS":
-        for t in tok.sent:
+        for t in subtree_of(head_of(tok)):  # the subject's own clause, not a later one's
             if t.pos_ == "PROPN" and t.i > tok.i and any(
                     c.dep_ == "prep" and c.lower_ == "among" and any(g.lower_ in ("them", "those") for g in children_of(c))
                     for c in children_of(t)):

@@ -342,8 +342,8 @@ class MentionTable:
             for a in m.aliases:
                 patterns.setdefault(tuple(t.text for t in _tokenizer_of(doc)(a)), idx)
             # A person's surname; also of a name with no type yet ("Jane Q. Doe" NER missed),
-            # unless its last word marks an organisation ("... Collective") or follows a lowercase
-            # word: "Greece" of "Communist Party of Greece" is a name of its own.
+            # unless its last word marks an organisation ("... Collective") or the name holds a
+            # lowercase word: "Greece" of "Communist Party of Greece" is a name of its own.
             untyped = m.cls in ("Entity", "Concept") and words[-1] not in self.lex.suffix_types \
                 and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
             surname = _surname(doc, m.start, m.end)
