@@ -816,3 +816,12 @@ def test_review_cases_of_the_new_restrictions(triples):
     assert not [t for t in triples("The family took the case to the Supreme Court.") if t[1] == "sued"]
     assert ("Officials", "spokeAbout", "conditions in the camp") in triples("Officials spoke about conditions in the camp.")
     assert not [t for t in triples("An official spoke on condition of anonymity.") if t[1] == "spokeAbout"]
+
+
+def test_a_person_is_released_by_nobody_and_a_type_noun_types_the_name_after_it(extract, triples):
+    # "released quarterback X", "released two hostages": let go, not published.
+    assert not [t for t in triples("The Arizona Cardinals have released quarterback Matt Leinart.") if t[1] == "releasedBy"]
+    # "its chatbot Vela": a chatbot, whatever NER thought the name was; Acme released it.
+    assert ("Vela", "releasedBy", "Acme") in triples("Acme released its chatbot Vela.")
+    types = {m.text: m.cls for m in extract("Acme released its chatbot Vela.").mentions}
+    assert types["Vela"] == "Technology", types

@@ -174,6 +174,14 @@ class MentionTable:
             term_cls = lex.head_types.get(text.lower()) or lex.head_types.get(joined)
             if term_cls:
                 m.vote(term_cls, W_LEXICON_TERM, "lexicon-term")
+        # A common noun right before a name says what it names, whatever NER guessed: "its
+        # chatbot Vela", "the film Titanic" (role nouns and titles type people elsewhere).
+        if m.start > 0:
+            before = token_at(doc, m.start - 1)
+            kind = lex.head_types.get(before.lemma_.lower())
+            if kind and before.pos_ == "NOUN" and before.dep_ == "compound" and head_of(before).i == m.head \
+                    and before.lemma_.lower() not in lex.role_types:
+                m.vote(kind, W_HEAD, "type-noun-before")
         # An all-capitals acronym tagged as a person is an organisation ("NASA", "ACLU").
         if label == "PERSON" and _is_acronym(text.replace(" ", "")):
             m.vote("Organization", W_SUFFIX, "acronym-not-person")
