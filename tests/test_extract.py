@@ -751,10 +751,13 @@ def test_names_among_a_plural_subject_share_its_relations(triples):
 
 
 def test_they_after_coordinated_names_is_each_of_them(triples):
-    got = triples("The suit was filed by the novelists Mara Quell, Desmond Ilo and Celia Varga. They accused Acme Corp "
+    got = triples("The suit was filed by the novelists Mara Quell, Dev Orlo and Celia Vane. They accused Acme Corp "
                   "of copying their novels.")
-    assert {("Mara Quell", "criticizes", "Acme Corp"), ("Desmond Ilo", "criticizes", "Acme Corp"),
-            ("Celia Varga", "criticizes", "Acme Corp")} <= got, got
+    assert {("Mara Quell", "criticizes", "Acme Corp"), ("Dev Orlo", "criticizes", "Acme Corp"),
+            ("Celia Vane", "criticizes", "Acme Corp")} <= got, got
+    # An organisation at the end of the list is one of them, not "they" on its own.
+    got = triples("The suit was filed by Mara Quell, Dev Orlo and Globex Studios. They accused Acme Corp of copying.")
+    assert {("Mara Quell", "criticizes", "Acme Corp"), ("Globex Studios", "criticizes", "Acme Corp")} <= got, got
     # A list of places is no "they" that speaks.
     got = triples("Raids took place in Ohio, Texas and Utah. They also stated that arrests were made in Canada.")
     assert not [t for t in got if t[1] == "argues"], got
@@ -766,9 +769,9 @@ def test_a_possessed_name_is_what_the_noun_before_it_says(triples):
 
 
 def test_numbered_or_technology_suffixed_names_are_no_people(extract):
-    # NER calls "Palette 3" and "Rocky Linux" people; a model number or a "Linux" says product.
-    types = {m.text: m.cls for m in extract("Mirrorfield has said that Palette 3 was trained on public images.").mentions}
-    assert types.get("Palette 3") == "Technology", types
+    # NER calls "Stella 4" and "Rocky Linux" people; a model number or a "Linux" says product.
+    types = {m.text: m.cls for m in extract("Acme has said that Stella 4 was trained on public images.").mentions}
+    assert types.get("Stella 4") == "Technology", types
     types = {m.text: m.cls for m in extract("Rocky Linux was released by the foundation.").mentions}
     assert types.get("Rocky Linux") == "Technology", types
 

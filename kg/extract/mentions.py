@@ -51,6 +51,7 @@ def _date_before_name(toks: Sequence[Token], k: int) -> bool:
     after a name is part of it ("Black Friday")."""
     return toks[k].ent_type_ in _WHEN and k + 1 < len(toks) and toks[k + 1].ent_type_ not in _WHEN
 
+
 def _in_compound_of(tok: Token, head: Token) -> bool:
     """``tok`` is part of a chain of noun modifiers that ends at ``head`` ("language" in
     "large language model tools")."""
@@ -185,7 +186,7 @@ class MentionTable:
         # An all-capitals acronym tagged as a person is an organisation ("NASA", "ACLU").
         if label == "PERSON" and _is_acronym(text.replace(" ", "")):
             m.vote("Organization", W_SUFFIX, "acronym-not-person")
-        # Nor is a name numbered like a version or a model ("Palette 3", "Boeing 747"): a product.
+        # Nor is a name numbered like a version or a model ("Stella 4", "Boeing 747"): a product.
         if label == "PERSON" and len(words) > 1 and words[-1].isdigit():
             m.vote("Technology", W_SUFFIX, "numbered-not-person")
         person = label == "PERSON"
@@ -494,9 +495,10 @@ class MentionTable:
 
     def _add_proper_noun_runs(self) -> None:
         """Proper names NER missed: every run of proper nouns not yet in a mention."""
-        for tok in tokens_of(self.doc):
-            if tok.pos_ == "PROPN" and tok.i not in self.by_token and tok.text[:1].isupper() and not _date_before_name(
-                    tokens_of(self.doc), tok.i):
+        toks = tokens_of(self.doc)
+        for tok in toks:
+            if tok.pos_ == "PROPN" and tok.i not in self.by_token and tok.text[:1].isupper() \
+                    and not _date_before_name(toks, tok.i):
                 self._proper_name(tok)
 
     # ------------------------------------------------------------------ typing from context

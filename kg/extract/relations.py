@@ -375,8 +375,8 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     if tok.pos_ not in ("NOUN", "PROPN"):
         return
     # A common noun is a work only by the lexicon, not because NER says so ("his PhD"). A name
-    # takes the class of the common noun before it, over what NER guessed: "its shooter
-    # Duskline" is a game (whatever place NER took it for).
+    # takes the class of the common noun before it, over what NER guessed: "its chatbot Lagos"
+    # is a chatbot (whatever place NER took it for).
     if tok.pos_ == "PROPN":
         cls = next((c for m in children_of(tok) if m.dep_ in ("compound", "amod") and m.pos_ in ("NOUN", "ADJ")
                     and m.i < tok.i and (c := lex.head_types.get(m.lemma_.lower()))), None) or token_class(tok, lex)
