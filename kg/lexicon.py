@@ -27,13 +27,13 @@ __all__ = [
 LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
 
 FRAME_POS = frozenset({"VERB", "NOUN", "ADJ"})
-FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient", "intransitive", "destination"})
+FRAME_FLAGS = frozenset({"inverse", "xcomp", "clause", "reporting", "patient", "intransitive", "destination", "charge"})
 TYPE_KINDS = frozenset({"head", "role", "suffix", "prefix", "word", "title"})
 MODALITY_KINDS = frozenset(
     {"negation", "modal", "hedge", "condition", "prohibition", "nonfactive", "negative-prep"}
 )
 MODALITY_EFFECTS = frozenset({"negative", "hypothetical", "prohibited", "reported"})
-NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure", "possession", "physical", "medium"})
+NOUN_KINDS = frozenset({"transparent", "group", "not-entity", "source", "measure", "possession", "physical", "medium", "fixed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class Frame:
     patient: bool = False
     intransitive: bool = False
     destination: bool = False
+    charge: bool = False
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -170,6 +171,11 @@ class Lexicon:
             object.__setattr__(self, "_light_cache", cached)
         return cached
 
+    def charges(self, lemma: str) -> bool:
+        """Whether verb ``lemma``'s "of"-phrase after its object is the charge ("accused X of theft")."""
+        f = self.frames.get(("VERB", lemma, None, None))
+        return f is not None and f.charge
+
     def has_frames(self, pos: str, lemma: str) -> bool:
         return lemma in self.frame_lemmas.get(pos, frozenset())
 
@@ -190,7 +196,7 @@ def _load_frames(path: Path) -> dict[tuple[str, str, str | None, str | None], Fr
             row["pos"], row["lemma"], noun, prep, row["predicate"],
             inverse="inverse" in flags, xcomp="xcomp" in flags, clause="clause" in flags,
             reporting="reporting" in flags, patient="patient" in flags, intransitive="intransitive" in flags,
-            destination="destination" in flags,
+            destination="destination" in flags, charge="charge" in flags,
         )
     return frames
 

@@ -828,3 +828,49 @@ def test_a_person_is_released_by_nobody_and_a_type_noun_types_the_name_after_it(
     assert ("Vela", "releasedBy", "Acme") in triples("Acme released its chatbot Vela.")
     types = {m.text: m.cls for m in extract("Acme released its chatbot Vela.").mentions}
     assert types["Vela"] == "Technology", types
+
+
+def test_a_noun_frozen_in_a_preposition_names_nothing(triples):
+    # "in order to": no entity "order" uses the recordings.
+    got = triples("The recordings that are used in order to train the model were leaked.")
+    assert not [t for t in got if "order" in (t[0], t[2])], got
+
+
+def test_own_is_no_part_of_what_is_owned(triples):
+    assert ("chatbot", "releasedBy", "Acme") in triples("Acme released its own chatbot on Monday.")
+
+
+def test_a_generational_suffix_belongs_to_the_name(extract):
+    ex = extract("A police officer, Tom Reyes, Jr., used his radio. Reyes said it worked.")
+    names = [m for m in ex.mentions if m.kind == "name"]
+    assert names[0].text == "Tom Reyes, Jr." and names[0].cls == "Person", names
+    later = next(m for m in names if m.text == "Reyes")
+    assert ex.mentions[later.antecedent].text == "Tom Reyes, Jr.", names
+
+
+@pytest.mark.parametrize("text", ["Dana Lowe won the election for the post of mayor.",
+                                  "Marta Quill won the match against her rival."])
+def test_winning_an_event_secures_nothing(triples, text):
+    assert not [t for t in triples(text) if t[1] == "secured"]
+
+
+def test_winning_something_granted_secures_it(triples):
+    assert ("union", "secured", "consent") in triples("The union won consent from the studios.")
+
+
+def test_adopting_a_person_uses_nobody(triples):
+    assert not [t for t in triples("Sam Ortega grew up with his aunt, who adopted him after his mother died.") if t[1] == "uses"]
+
+
+def test_an_organisation_of_an_organisation_is_not_released_by_it(triples):
+    got = triples("The officials spoke to the Department of Energy's Grid Service on Monday.")
+    assert not [t for t in got if t[1] == "releasedBy"], got
+
+
+def test_the_charge_is_no_part_of_the_accused(triples):
+    assert ("artists", "criticizes", "company") in triples("The artists accused the company of theft.")
+
+
+def test_a_type_noun_the_parser_split_from_the_name_still_types_it(extract):
+    ex = extract("UK-based charity Reyna condemned the actions of the courts.")
+    assert {m.text: m.cls for m in ex.mentions}["Reyna"] == "Organization"

@@ -180,8 +180,13 @@ class MentionTable:
         if m.start > 0:
             before = token_at(doc, m.start - 1)
             kind = lex.head_types.get(before.lemma_.lower())
-            if kind and before.pos_ == "NOUN" and before.dep_ == "compound" and head_of(before).i == m.head \
-                    and before.lemma_.lower() not in lex.role_types:
+            name_head = token_at(doc, m.head)
+            # (Also when the parser split the phrase into two subjects or objects of one verb:
+            # "UK-based charity Reprieve condemned ...".)
+            attached = head_of(before).i == m.head and before.dep_ == "compound" or (
+                before.dep_ == name_head.dep_ and before.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj")
+                and head_of(before).i == head_of(name_head).i and before.tag_ == "NN")
+            if kind and before.pos_ == "NOUN" and attached and before.lemma_.lower() not in lex.role_types:
                 m.vote(kind, W_HEAD, "type-noun-before")
         # An all-capitals acronym tagged as a person is an organisation ("NASA", "ACLU").
         if label == "PERSON" and _is_acronym(text.replace(" ", "")):
@@ -221,6 +226,9 @@ class MentionTable:
     def _add_ner_span(self, ent: Span, label: str) -> None:
         toks = tokens_of(self.doc)
         start, end = self._trim(ent)
+        # A generational suffix after a comma is part of the person's name ("Clay Grant, Jr.").
+        if label == "PERSON" and end + 1 < len(toks) and toks[end].text == "," and toks[end + 1].text in GENERATIONAL:
+            end += 2
         if start >= end or not self._free(start, end):
             return
         if end - start == 1 and toks[start].text in self.lex.not_entities:
@@ -721,6 +729,10 @@ class MentionTable:
         # A time or date ("last week", "at 10:20 UTC") is when, not what.
         if head.ent_type_ in _WHEN or head.text in lex.not_entities:
             return None
+        # A noun frozen in a preposition names nothing ("in order to", "in line with"; not "in the line").
+        if (head.dep_ == "pobj" and f"{head.head.lower_} {head.lemma_.lower()}" in lex.noun_kinds.get("fixed", ())
+                and not any(c.dep_ in ("det", "poss", "amod") for c in children_of(head))):
+            return None
         start, end = _np_bounds(head, self)
         if start is None:
             return None
@@ -864,13 +876,17 @@ def _name_compound(tok: Token, table: MentionTable) -> Token | None:
     return None
 
 
+GENERATIONAL = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
 _NAME_JOINERS = frozenset({"of", "and", "&", "for", "the", "de", "la", "von", "van"})
 
 
 def _surname(doc: Doc, start: int, end: int) -> tuple[str, ...]:
-    """The last word of a name as tokens, hyphenated parts included ("Ashby-Kerr")."""
-    k = end - 1
+    """The last word of a name as tokens, hyphenated parts included ("Ashby-Kerr"); a
+    generational suffix is no surname ("Grant" of "Clay Grant, Jr.")."""
     toks = tokens_of(doc)
+    while end - 1 > start and (toks[end - 1].text in GENERATIONAL or toks[end - 1].text == ","):
+        end -= 1
+    k = end - 1
     while k - 2 >= start and toks[k - 1].text in ("-", "–") and not toks[k - 2].whitespace_ \
             and not toks[k - 1].whitespace_:
         k -= 2
@@ -998,7 +1014,7 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
     while left < head.i and (
         token_at(doc, left).dep_ in ("det", "predet", "preconj")
         or token_at(doc, left).tag_ in ("PRP$", "DT", "POS", "WDT")
-        or token_at(doc, left).is_punct or token_at(doc, left).lower_ in ("such",)
+        or token_at(doc, left).is_punct or token_at(doc, left).lower_ in ("such", "own")
     ):
         left += 1
     right = head.i + 1
@@ -1014,7 +1030,14 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
                 right = max(right, max(t.i for t in subtree_of(child)) + 1)
                 break
         return left, _trim_right(doc, left, right)
+    # The charge is not part of the accused: "accused the company of theft" → "company".
+    # (Unless the verb has an "of"-phrase of its own: "accused the alliance of gunmen of a plot".)
+    verb = head_of(head)
+    charged = head.dep_ == "dobj" and table.lex.charges(verb.lemma_.lower()) and not any(
+        c.dep_ == "prep" and c.lower_ == "of" for c in children_of(verb))
     for child in rights_of(head):
+        if child.dep_ == "prep" and child.lower_ == "of" and charged:
+            break
         if child.dep_ == "prep" and child.lower_ in KEEP_PP:
             sub_right = max(t.i for t in subtree_of(child)) + 1
             if _contains_clause(child) or sub_right - left > MAX_NP_TOKENS:
