@@ -171,6 +171,13 @@ class Lexicon:
             object.__setattr__(self, "_light_cache", cached)
         return cached
 
+    def noun_class(self, lemma: str, before: str = "", of: str | None = None) -> str | None:
+        """The class the head-noun and role lexicons give a noun lemma: with its of-complement
+        ("state of emergency"), with the word before it ("open letter"), alone; or None."""
+        types = self.head_types
+        return ((types.get(f"{lemma} of {of}") if of else None) or types.get(f"{before} {lemma}")
+                or types.get(lemma) or self.role_types.get(lemma))
+
     def charges(self, lemma: str) -> bool:
         """Whether verb ``lemma``'s "of"-phrase after its object is the charge ("accused X of theft")."""
         f = self.frames.get(("VERB", lemma, None, None))

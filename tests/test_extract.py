@@ -874,3 +874,9 @@ def test_the_charge_is_no_part_of_the_accused(triples):
 def test_a_type_noun_the_parser_split_from_the_name_still_types_it(extract):
     ex = extract("UK-based charity Reyna condemned the actions of the courts.")
     assert {m.text: m.cls for m in ex.mentions}["Reyna"] == "Organization"
+
+
+def test_a_head_noun_with_its_of_complement_has_its_own_type(extract):
+    # "state" alone is a place; a state of emergency is declared, not visited.
+    types = {m.text: m.cls for m in extract("Governor Ana Ruiz issued a state of emergency after the floods.").mentions}
+    assert types["state of emergency"] == "LegalConcept", types

@@ -30,7 +30,7 @@ from kg.extract.coref import PLURAL, leads_coordination, resolve_coreference
 from kg.extract.mentions import MentionTable, span_text
 from kg.extract.relations import OPEN_PENALTY, Candidate, clause_relations, nominal_relations, token_class
 from kg.extract.relations import against as stance_against
-from kg.extract.tree import children_of, parse_tree, sentences_of, token_at
+from kg.extract.tree import children_of, of_lemma, parse_tree, sentences_of, token_at
 from kg.cache import extractor_version
 from kg.lexicon import Lexicon, load_lexicon
 from kg.model import Article, ArticleExtraction, Mention, Relation, Sentence
@@ -112,9 +112,8 @@ def _head_keys(head: Token) -> tuple[str, ...]:
     """What a noun-kind restriction matches: the head's lemma, and with its of-complement
     ("condition of anonymity")."""
     lemma = head.lemma_.lower()
-    of = next((g for c in children_of(head) if c.dep_ == "prep" and c.lower_ == "of"
-               for g in children_of(c) if g.dep_ == "pobj"), None)
-    return (lemma,) if of is None else (lemma, f"{lemma} of {of.lemma_.lower()}")
+    of = of_lemma(head)
+    return (lemma,) if of is None else (lemma, f"{lemma} of {of}")
 
 
 def _type_by_predicate(c: Candidate, table: MentionTable, s: int, o: int) -> None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.tree import children_of, head_of, lefts_of, rights_of, sentences_of, subtree_of, token_at, tokens_of
+from kg.extract.tree import (children_of, head_of, lefts_of, of_lemma, rights_of, sentences_of, subtree_of, token_at,
+                             tokens_of)
 from kg.lexicon import Lexicon
 from kg.ontology import choose_class, is_a
 
@@ -749,7 +750,7 @@ class MentionTable:
                 return None
         m = MentionSpan(start, end, "nominal", head.i)
         prev = token_at(doc, head.i - 1).lemma_.lower() if head.i > start else ""
-        cls = lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
+        cls = lex.noun_class(lemma, prev, of_lemma(head))
         if cls is None and head.tag_ == "VBG":
             cls = "Concept"
         # A name used as modifier of a type noun names the thing: "the Foo campaign" is a Campaign.

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Span, Token
 
 from kg.extract.clauses import COPULAS, Arg, Clause, agents_of, conjuncts, list_members, modality_of, patients_of, preps_of
-from kg.extract.tree import children_of, head_of, lefts_of, subtree_of, token_at, tokens_of
+from kg.extract.tree import children_of, head_of, lefts_of, of_lemma, subtree_of, token_at, tokens_of
 from kg.lexicon import Frame, Lexicon
 from kg.ontology import is_a
 
@@ -140,9 +140,9 @@ def _emit(clause: Clause, subj: Arg, obj: Arg, frame: Frame | None, verb: str, r
 
 def lexicon_class(tok: Token, lex: Lexicon) -> str | None:
     """The class the head-noun and role lexicons give a noun (with the word before it), or None."""
-    lemma = tok.lemma_.lower()
     prev = token_at(tok.doc, tok.i - 1).lemma_.lower() if tok.i > 0 else ""
-    return lex.head_types.get(f"{prev} {lemma}") or lex.head_types.get(lemma) or lex.role_types.get(lemma)
+    return lex.noun_class(tok.lemma_.lower(), prev, of_lemma(tok))
+
 
 
 def token_class(tok: Token, lex: Lexicon) -> str | None:

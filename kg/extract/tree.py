@@ -154,3 +154,9 @@ def subtree_of(tok: Token) -> list[Token]:
         stack.append((t, True))
         stack.extend((c, False) for c in reversed(kids) if c.i < i)
     return out
+
+
+def of_lemma(tok: Token) -> str | None:
+    """The lemma of a noun's of-complement ("emergency" of "state of emergency"), or None."""
+    return next((g.lemma_.lower() for c in children_of(tok) if c.dep_ == "prep" and c.lower_ == "of"
+                 for g in children_of(c) if g.dep_ == "pobj"), None)
