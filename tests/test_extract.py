@@ -880,3 +880,15 @@ def test_a_head_noun_with_its_of_complement_has_its_own_type(extract):
     # "state" alone is a place; a state of emergency is declared, not visited.
     types = {m.text: m.cls for m in extract("Governor Ana Ruiz issued a state of emergency after the floods.").mentions}
     assert types["state of emergency"] == "LegalConcept", types
+
+
+def test_police_and_military_ranks_are_titles(extract):
+    ex = extract("Detective Superintendent Ana Ruiz stated on Wednesday that enquiries are ongoing.")
+    names = {m.text: m.cls for m in ex.mentions if m.kind == "name"}
+    assert names == {"Ana Ruiz": "Person"}, names
+
+
+def test_a_capitalised_run_keeps_what_was_known_of_the_name_inside_it(extract):
+    # NER finds "Jane Doe" a person; the run "Nobel Laureate Jane Doe" is still one.
+    names = {m.text: m.cls for m in extract("Nobel Laureate Jane Doe said the prize was a surprise.").mentions}
+    assert names.get("Nobel Laureate Jane Doe") == "Person", names

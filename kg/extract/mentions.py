@@ -416,12 +416,13 @@ class MentionTable:
                         # "Acme and Globex" are two names when the parser coordinates them
                         and not (toks[j].lower_ == "and" and toks[j + 1].dep_ == "conj"))):
                     j += 1
-                start = i
+                start, title_cls = i, None
                 while start + 1 < j and _date_before_name(toks, start):
                     start += 1
                 while start < j:
                     if (roles := _leading_role(toks, start, j, lex)) or toks[start].text.rstrip(".") in lex.title_types \
                             or toks[start].lower_ == "the":
+                        title_cls = lex.title_types.get(toks[start].text.rstrip("."), title_cls)
                         start += roles or 1
                     elif toks[start].ent_type_ in ("NORP", "GPE") and _leading_role(toks, start + 1, j, lex):
                         start += 1  # a nationality before a title: "Norwegian MP Jane Doe"
@@ -443,7 +444,7 @@ class MentionTable:
                         self._claim_run(start, person)
                         i = j
                         continue
-                self._claim_run(start, j)
+                self._claim_run(start, j, title_cls)
                 i = j
 
     def _add_coordinated_titles(self) -> None:
@@ -476,7 +477,7 @@ class MentionTable:
             m.vote(cls, W_HEAD, "apposition")
             self._add(m)
 
-    def _claim_run(self, start: int, end: int) -> None:
+    def _claim_run(self, start: int, end: int, title_cls: str | None = None) -> None:
         if end - start < 2:
             return
         inside = {self.by_token[k] for k in range(start, end) if k in self.by_token}
@@ -492,6 +493,12 @@ class MentionTable:
                 self.by_token.pop(k, None)
         m = MentionSpan(start, end, "name", self.doc[start:end].root.i)
         self._name_class_votes(m, None)
+        if title_cls:  # "Detective Superintendent Jane Doe"
+            m.vote(title_cls, W_ROLE, "title")
+        if inside:
+            # The run keeps what was known of the name inside it: "Nobel Laureate Jane Doe" is a person.
+            for cls, weight in old.votes.items():
+                m.vote(cls, weight, old.rules[cls])
         if not m.votes:
             m.vote("Entity", 0.1, "proper-noun")
         self._add(m)
@@ -707,6 +714,8 @@ class MentionTable:
                 toks[start].ent_type_ in ("NORP", "GPE") and _leading_role(toks, start + 1, end + 1, self.lex) == words - 1))
                 or (words == 1 and _leading_role(toks, start, min(start + 2, len(toks)), self.lex) == 2)):
             return None  # so is a title of two words, or a nationality's: "the Prime Minister", "a Norwegian MP", "Prime minister"
+        if all(toks[k].text.rstrip(".") in self.lex.title_types for k in range(start, end + 1)):
+            return None  # titles alone ("Detective Superintendent", the name after it already known)
         start, title_cls = self._strip_titles(start, end + 1)
         if not any(toks[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
