@@ -892,3 +892,22 @@ def test_a_capitalised_run_keeps_what_was_known_of_the_name_inside_it(extract):
     # NER finds "Jane Doe" a person; the run "Nobel Laureate Jane Doe" is still one.
     names = {m.text: m.cls for m in extract("Nobel Laureate Jane Doe said the prize was a surprise.").mentions}
     assert names.get("Nobel Laureate Jane Doe") == "Person", names
+
+
+def test_a_plural_possessive_inside_a_name_is_part_of_it(extract):
+    names = {m.text: m.cls for m in extract("The Publishers' Rights Forum welcomed the report.").mentions if m.kind == "name"}
+    assert names == {"Publishers' Rights Forum": "Organization"}, names
+    # (also when NER found the name: no owner "National Farmers" of a "Union")
+    names = {m.text for m in extract("The National Farmers' Union welcomed the report.").mentions if m.kind == "name"}
+    assert names == {"National Farmers' Union"}, names
+
+
+def test_an_object_pronoun_is_not_its_own_clause_subject(triples):
+    # "asking it": not the union that asks; the closest name before it that can be "it".
+    got = triples("The union wrote to Acme Audio, the largest platform in the UK, asking it to label AI-narrated titles.")
+    assert ("union", "urges", "Acme Audio") in got, got
+
+
+def test_of_the_joins_a_title(extract):
+    names = {m.text for m in extract("Her album Lanterns for the Drowned was released by Gullwing Records.").mentions}
+    assert "Lanterns for the Drowned" in names, names

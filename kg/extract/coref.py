@@ -125,6 +125,25 @@ def _governing_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | N
     return None
 
 
+def _own_subjects(doc: Doc, table: MentionTable, m: MentionSpan) -> set[int]:
+    """Mentions an object pronoun cannot refer to: the subjects of its own verb, or of the verb a
+    participle or infinitive without a subject takes its subject from ("The guild wrote to Acme,
+    asking it to ...": "it" is not the guild). A reflexive would be used for them."""
+    t = token_at(doc, m.head)
+    if t.dep_ not in ("dobj", "iobj", "dative"):
+        return set()
+    verb, out = t.head, set()
+    for _ in range(3):
+        subjects = [c for c in children_of(verb) if c.dep_ in ("nsubj", "nsubjpass")]
+        for c in subjects + [g for c in subjects for g in children_of(c) if g.dep_ == "conj"]:
+            if (idx := table.for_token(c)) is not None:
+                out.add(idx)
+        if subjects or verb.dep_ not in ("advcl", "xcomp", "acl", "conj") or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    return out
+
+
 def _weakly_typed(m: MentionSpan) -> bool:
     """A name whose only type evidence is weak (NER's guess, or none), not a place."""
     return not is_a(m.cls, "Place") and max(m.votes.values(), default=0.0) <= 1.0
@@ -183,16 +202,24 @@ def resolve_coreference(table: MentionTable) -> None:
             elif word in ("its", "their") and _clause_subject(doc, table, m) is not None:
                 # "Acme trained its model": a possessive refers to its own clause's subject.
                 m.antecedent = _clause_subject(doc, table, m)
-            elif word in NEUTER and (gov := _governing_subject(doc, table, m)) is not None:
+            elif word in NEUTER and (gov := _governing_subject(doc, table, m)) is not None \
+                    and gov not in _own_subjects(doc, table, m):
                 # "Acme did not break the law when it used X": the subject of the clause that
                 # governs the pronoun's own clause.
                 m.antecedent = gov
             elif word in NEUTER:
                 # "it": the subject of a main clause of this or the previous sentence.
+                own = _own_subjects(doc, table, m)
+                before = [(j, a) for j, a in before if j not in own]
                 cands = [(j, a) for j, a in before if not is_a(a.cls, "Person") and not is_a(a.cls, "Place")
                          and s_here - sent_of[a.start] <= 1 and not _plural(doc, a)
                          and token_at(doc, a.head).dep_ in ("nsubj", "nsubjpass")
                          and token_at(doc, a.head).head.dep_ == "ROOT"]
+                if not cands and own:
+                    # An object pronoun whose clause's subject it cannot be: the closest name before it
+                    # in its sentence ("wrote to Acme, asking it to ...").
+                    cands = [(j, a) for j, a in before if a.kind == "name" and sent_of[a.start] == s_here
+                             and not is_a(a.cls, "Person") and not is_a(a.cls, "Place") and not _plural(doc, a)]
                 if not cands:
                     # Else the topic of the previous sentence: its first non-person name.
                     cands = [(j, a) for j, a in reversed(before) if a.kind == "name" and s_here - sent_of[a.start] == 1

@@ -412,6 +412,12 @@ class MentionTable:
                 while j < sent.end and (_capitalised(toks[j]) or (
                         toks[j].text in ("-", "–") and not toks[j - 1].whitespace_ and not toks[j].whitespace_
                         and j + 1 < sent.end and _capitalised(toks[j + 1])) or (
+                        _plural_possessive_in_name(toks, j) and j + 1 < sent.end) or (
+                        # "Lanterns for the Drowned", "Department of the Interior"
+                        toks[j].lower_ in ("of", "for") and j + 2 < sent.end and toks[j + 1].lower_ == "the"
+                        and _capitalised(toks[j + 2])) or (
+                        toks[j].lower_ == "the" and toks[j - 1].lower_ in ("of", "for") and j > i + 1
+                        and j + 1 < sent.end and _capitalised(toks[j + 1])) or (
                         toks[j].lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(toks[j + 1])
                         # "Acme and Globex" are two names when the parser coordinates them
                         and not (toks[j].lower_ == "and" and toks[j + 1].dep_ == "conj"))):
@@ -433,6 +439,8 @@ class MentionTable:
                     # "a Member of Parliament", "Minister for Jobs": the complement is a name of its own, and so is
                     # the person named after it.
                     start += 1
+                    if start + 1 < j and toks[start].lower_ == "the":  # "President of the United States"
+                        start += 1
                     person = next((k for k in range(start + 1, j) if (x := self.name_at(k)) is not None
                                    and self.spans[x].start == k and is_a(self.spans[x].cls, "Person")), None)
                     if person is None:  # else where the parser ends the complement ("of State | Jane Doe")
@@ -797,10 +805,18 @@ def _tokenizer_of(doc: Doc):
     return tok
 
 
+def _plural_possessive_in_name(toks: Sequence[Token], j: int) -> bool:
+    """A plural possessive apostrophe inside a name: "Writers' Guild", "Publishers’ Rights Forum"."""
+    return (toks[j].text in ("'", "’") and j > 0 and toks[j - 1].text.endswith("s") and not toks[j - 1].whitespace_
+            and toks[j - 1].text[:1].isupper() and j + 1 < len(toks) and _capitalised(toks[j + 1]))
+
+
 def _split_possessive(ent: Span) -> list[Span]:
-    """ "Acme's Annual Report" as one NER span → the owner "Acme" and the thing "Annual Report"."""
+    """ "Acme's Annual Report" as one NER span → the owner "Acme" and the thing "Annual Report"
+    (not "Writers' Guild": a plural possessive inside a name)."""
+    toks = tokens_of(ent.doc)
     for tok in tokens_of(ent)[1:-1]:
-        if tok.tag_ == "POS" or tok.text in ("'s", "’s"):
+        if (tok.tag_ == "POS" or tok.text in ("'s", "’s")) and not _plural_possessive_in_name(toks, tok.i):
             return [ent.doc[ent.start: tok.i], ent.doc[tok.i + 1: ent.end]]
     return [ent]
 
