@@ -911,3 +911,55 @@ def test_an_object_pronoun_is_not_its_own_clause_subject(triples):
 def test_of_the_joins_a_title(extract):
     names = {m.text for m in extract("Her album Lanterns for the Drowned was released by Gullwing Records.").mentions}
     assert "Lanterns for the Drowned" in names, names
+
+
+def test_names_apposed_to_a_counted_description_are_each_of_them(triples):
+    got = triples("Three of the agency's photographers, Nadia Ferro, Callum Birch and Yusuf Tembo, joined the suit.")
+    for name in ("Nadia Ferro", "Callum Birch", "Yusuf Tembo"):
+        assert (name, "joined", "suit") in got, got
+        assert (name, "worksFor", "agency") in got, got
+
+
+def test_members_of_an_organisation_named_after_the_role(triples):
+    got = triples("Two members of the committee, Lord Fenwick Ash and Baroness Miriam Odum, set out their objections.")
+    assert {("Fenwick Ash", "memberOf", "committee"), ("Miriam Odum", "memberOf", "committee")} <= got, got
+
+
+@pytest.mark.parametrize("text, member, org", [
+    ("The Coalition for Open Models, an industry group whose members include Orrery, criticised the lawsuit.",
+     "Orrery", "Coalition for Open Models"),
+    ("The Alliance for British Technology, a trade group that counts Stratum Foundry among its members, warned against the plan.",
+     "Stratum Foundry", "Alliance for British Technology"),
+    ("The council, the trade body of which Marlstone is a founding member, praised the deal.", "Marlstone", "council"),
+])
+def test_members_listed_by_their_organisation(triples, text, member, org):
+    assert (member, "memberOf", org) in triples(text)
+
+
+@pytest.mark.parametrize("text, person, org", [
+    ("The deal was criticised by Leonie Monti, who teaches law at Ravensmoor University.", "Leonie Monti", "Ravensmoor University"),
+    ("Elspeth Carr has written for the Northmoor Echo for 15 years.", "Elspeth Carr", "Northmoor Echo"),
+])
+def test_teaching_at_and_writing_for_an_organisation_is_working_for_it(triples, text, person, org):
+    assert (person, "worksFor", org) in triples(text)
+
+
+def test_a_former_role_says_nothing_about_now(triples):
+    got = triples("Ana Ruiz, formerly a professor at Harvard Law School, lost the race.")
+    assert not [t for t in got if t[1] == "worksFor"], got
+
+
+def test_what_a_requirement_makes_someone_do_is_required(triples):
+    got = triples("The contract requires the streamer to obtain his written consent.")
+    assert ("contract", "requires", "written consent") in got, got
+
+
+def test_reaching_an_agreement_secures_it(triples):
+    assert ("guild", "secured", "tentative three-year agreement with the council") in triples(
+        "The guild has reached a tentative three-year agreement with the council.")
+    assert not [t for t in triples("The climbers reached the summit.") if t[1] == "secured"]
+
+
+def test_a_subject_the_parser_took_for_a_compound_of_its_verb(triples):
+    # "contract" is parsed as a compound of "bars" (taken for a noun's plural).
+    assert ("three-year contract", "bans", "AI") in triples("The three-year contract bars AI from receiving writing credit.")

@@ -148,6 +148,12 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
                     o = table.for_token_within(c.object, o)
                     if o is None or s == o:
                         continue
+                # A role's organisation inside the role's own phrase ("two members of the committee,
+                # A and B") is the organisation, not the phrase.
+                if c.rule == "role-noun" and table.spans[o].head != c.object.i and table.spans[o].kind == "nominal":
+                    o = table.for_token_within(c.object, o)
+                    if o is None or s == o:
+                        continue
                 # Measure phrases are amounts ("supports 2.3 million jobs", "25 percent of the
                 # money"), not entities — as objects or subjects.
                 if any(table.spans[x].kind == "nominal" and _is_quantity(doc, table.spans[x].head, lex) for x in (s, o)):

@@ -156,6 +156,9 @@ def _expand(tok: Token, via: str) -> list[Arg]:
         # (a mention resolves it so); the names coordinated with that one are arguments too.
         if t.pos_ == "NOUN" and t.tag_ == "NNS":
             out.extend(Arg(n, "conj") for n in appositive_names(t)[1:])
+        # "Three of the agency's photographers, A, B and C, joined": the number stands for the names.
+        elif t.pos_ == "NUM" and (names := appositive_names(t)):
+            out = [a for a in out if a.token.i != t.i] + [Arg(n, "conj") for n in names]
     return out
 
 
@@ -374,6 +377,12 @@ def agents_of(verb: Token) -> list[Arg]:
                         for by in children_of(g):
                             if by.dep_ == "prep" and by.lower_ == "by":
                                 out.extend(a for p in children_of(by) if p.dep_ == "pobj" for a in _expand(p, "agent"))
+    if not out and not passive and verb.tag_ == "VBZ":
+        # A subject the parser took for a compound of its verb: "The contract bars AI from ...".
+        left = next((c for c in children_of(verb) if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")
+                     and c.i == verb.i - 1), None)
+        if left is not None:
+            out.extend(_expand(left, "nsubj"))
     if not out and not passive:
         ctrl = _controller(verb)
         if ctrl:

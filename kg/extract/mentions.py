@@ -119,6 +119,7 @@ class MentionTable:
         self.spans: list[MentionSpan] = []
         self.by_token: dict[int, int] = {}
         self._nominal_cache: dict[int, int | None] = {}
+        self._within_cache: dict[tuple[int, int], int | None] = {}
         self._add_ner_names()
         self._add_acronym_definitions()
         self._add_capitalised_runs()
@@ -607,8 +608,11 @@ class MentionTable:
         """The mention ``tok`` refers to by itself, when it lies inside the longer mention
         ``outer`` ("strong protections against *automated dubbing*": the dubbing, not the
         protections); ``for_token`` gives ``outer`` for every token it covers. Not cached:
-        ``for_token`` keeps answering ``outer`` for ``tok``."""
-        return self._resolve_token(tok, depth=0, outside=outer)
+        ``for_token`` keeps answering ``outer`` for ``tok`` (asked twice, it answers the same mention)."""
+        key = (tok.i, outer)
+        if key not in self._within_cache:
+            self._within_cache[key] = self._resolve_token(tok, depth=0, outside=outer)
+        return self._within_cache[key]
 
     def _resolve_token(self, tok: Token, depth: int, outside: int | None = None) -> int | None:
         doc, lex = self.doc, self.lex

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
-from kg.extract.clauses import COPULAS, Arg, Clause, agents_of, conjuncts, list_members, modality_of, patients_of, preps_of
+from kg.extract.clauses import (COPULAS, Arg, Clause, agents_of, appositive_names, conjuncts, list_members, modality_of,
+                                patients_of, preps_of)
 from kg.extract.tree import children_of, head_of, lefts_of, of_lemma, subtree_of, token_at, tokens_of
 from kg.lexicon import Frame, Lexicon
 from kg.ontology import is_a
@@ -471,6 +472,50 @@ def whose_antecedent(whose: Token) -> Token | None:
     return None
 
 
+def _relative_antecedent(verb: Token) -> Token:
+    """The noun a relative clause's verb modifies, or the name that noun describes ("Acme, a
+    group whose members ..." → Acme); the verb itself when it heads no relative clause."""
+    if verb.dep_ != "relcl":
+        return verb
+    noun = head_of(verb)
+    return head_of(noun) if noun.dep_ == "appos" and head_of(noun).pos_ == "PROPN" else noun
+
+
+def _membership(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
+    """Members listed by their organisation: "whose members include X", "its members include X",
+    "counts X among its members" → X memberOf the organisation."""
+    if tok.lemma_.lower() != "member" or tok.tag_ != "NNS":
+        return
+    poss = next((c for c in children_of(tok) if c.dep_ == "poss"), None)
+    if poss is None:
+        return
+    verb, members = head_of(tok), []
+    if tok.dep_ == "nsubj" and verb.lemma_.lower() in ("include", "comprise", "be"):
+        members = [t for c in children_of(verb) if c.dep_ in ("dobj", "attr") for t in conjuncts(c)]
+    elif tok.dep_ == "pobj" and head_of(tok).lower_ == "among" and head_of(head_of(tok)).lemma_.lower() in (
+            "count", "include", "number"):
+        verb = head_of(head_of(tok))
+        members = [t for c in children_of(verb) if c.dep_ == "dobj" for t in conjuncts(c)]
+    if not members:
+        return
+    if poss.lower_ == "whose":
+        org = whose_antecedent(poss)
+    elif poss.lower_ in ("its", "their"):
+        # the organisation is the clause's subject (a relative pronoun: what the clause modifies)
+        subject = next((c for c in children_of(verb) if c.dep_ == "nsubj"), None)
+        org = _relative_antecedent(verb) if subject is not None and subject.lower_ in ("that", "which", "who") \
+            else subject if subject is not None and subject.i != tok.i else poss
+    else:
+        org = poss
+    if org is None:
+        return
+    if org.dep_ == "appos" and head_of(org).pos_ == "PROPN":
+        org = head_of(org)
+    polarity, modality = modality_of(verb, lex)
+    for m in members:
+        yield Candidate(m, org, "member of", "memberOf", "role-noun", RULE_CONFIDENCE["role-noun"], polarity, modality)
+
+
 def _role_predicate(noun: Token, lex: Lexicon) -> str | None:
     """The person→organisation predicate of a role noun ("chief executive" → leads), if any."""
     lemma = noun.lemma_.lower()
@@ -500,6 +545,12 @@ def _role_organisations(noun: Token) -> list[Arg]:
         elif c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in (
                 "GPE", "LOC", "NORP"):  # "Texas member", "US-Canadian physicist" name no organisation
             out.append(Arg(c, "role-compound"))
+    # "the trade body of which Acme is a member": the relative clause's antecedent.
+    verb = head_of(noun)
+    if noun.dep_ == "attr" and verb.dep_ == "relcl" and any(
+            c.dep_ == "prep" and c.lower_ == "of" and any(g.lower_ in ("which", "whom") for g in children_of(c))
+            for c in children_of(verb)):
+        out.append(Arg(_relative_antecedent(verb), "role-whose"))
     return out
 
 
@@ -509,7 +560,12 @@ def _role_people(noun: Token) -> list[Arg]:
     out: list[Arg] = []
     if noun.dep_ == "appos":
         out.append(Arg(head_of(noun), "appos"))
-    out.extend(Arg(c, "appos") for c in children_of(noun) if c.dep_ == "appos" and c.pos_ in ("PROPN", "PRON"))
+    out.extend(Arg(c, "appos") for c in children_of(noun) if c.dep_ == "appos" and c.pos_ == "PRON")
+    # "the agency's photographers, A, B and C"; "three of the agency's photographers, A, B and C"
+    described = [noun]
+    if noun.dep_ == "pobj" and head_of(noun).lower_ == "of" and head_of(head_of(noun)).pos_ == "NUM":
+        described.append(head_of(head_of(noun)))
+    out.extend(Arg(n, "appos") for d in described for n in appositive_names(d))
     if noun.dep_ == "compound" and head_of(noun).pos_ == "PROPN":
         out.append(Arg(head_of(noun), "role-compound"))
     if noun.dep_ == "attr" and head_of(noun).lemma_.lower() in COPULAS:
@@ -522,7 +578,7 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     if tok.pos_ != "NOUN":
         return
     predicate = _role_predicate(tok, lex)
-    if predicate is None or any(c.lower_ in ("former", "ex", "onetime", "one-time", "erstwhile")
+    if predicate is None or any(c.lower_ in ("former", "formerly", "ex", "onetime", "one-time", "erstwhile")
                                 for c in lefts_of(tok)):
         return  # "a former researcher at X" says nothing about now
     orgs = _role_organisations(tok)
@@ -555,6 +611,7 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
         yield from _possessive(tok, lex)
         if pos == "NOUN":
             yield from _roles(tok, lex)
+            yield from _membership(tok, lex)
         lemma = tok.lemma_.lower()
         if not lex.has_frames("NOUN", lemma):
             continue
