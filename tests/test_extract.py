@@ -963,3 +963,23 @@ def test_reaching_an_agreement_secures_it(triples):
 def test_a_subject_the_parser_took_for_a_compound_of_its_verb(triples):
     # "contract" is parsed as a compound of "bars" (taken for a noun's plural).
     assert ("three-year contract", "bans", "AI") in triples("The three-year contract bars AI from receiving writing credit.")
+
+
+def test_an_agency_is_no_government_body_by_its_name_alone(triples, extract):
+    got = triples("The District Court heard the case. The agency's photographers, Ana Ruiz and Tom Reyes, joined the suit.")
+    assert not [t for t in got if t[1] == "worksFor" and t[2] == "District Court"], got
+    types = {m.text: m.cls for m in extract("A federal agency and a talent agency signed the letter.").mentions}
+    assert is_a(types["federal agency"], "GovernmentBody") and not is_a(types["talent agency"], "GovernmentBody"), types
+
+
+@pytest.mark.parametrize("text, org", [
+    # the previous sentence's subject is a lawsuit: what has a president is the union
+    ("The suit was welcomed by the Editorial Photographers Union. Its president, Lorna Rook, said the case mattered.",
+     "Editorial Photographers Union"),
+    # the main clause's subject, not the last member listed
+    ("The Producers Council represents 14 studios, including Acme Pictures and Globex Studios. Its president, Jan Orm, "
+     "praised the deal.", "Producers Council"),
+])
+def test_its_before_a_role_noun_is_an_organisation(triples, text, org):
+    got = triples(text)
+    assert any(p == "leads" and o == org for s, p, o in got), got

@@ -125,6 +125,21 @@ def _governing_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | N
     return None
 
 
+def _role_holder(doc: Doc, table: MentionTable, m: MentionSpan, before: list, sent_of: dict[int, int],
+                 s_here: int) -> int | None:
+    """For "its" before a role noun ("its president", "its chief executive"): the closest
+    organisation in this or the previous sentence: a main clause's subject first ("The FSPC
+    represents 14 studios, including A and B. Its president"), else the closest one."""
+    owned = head_of(token_at(doc, m.head))
+    if owned.lemma_.lower() not in table.lex.roles and not any(
+            f"{c.lemma_.lower()} {owned.lemma_.lower()}" in table.lex.roles for c in children_of(owned)):
+        return None
+    orgs = [(j, a) for j, a in before if s_here - sent_of[a.start] <= 1 and is_a(a.cls, "Organization")
+            and not _plural(doc, a)]
+    subjects = [(j, a) for j, a in orgs if token_at(doc, a.head).dep_ == "nsubj" and token_at(doc, a.head).head.dep_ == "ROOT"]
+    return (subjects or orgs or [(None, None)])[0][0]
+
+
 def _own_subjects(doc: Doc, table: MentionTable, m: MentionSpan) -> set[int]:
     """Mentions an object pronoun cannot refer to: the subjects of its own verb, or of the verb a
     participle or infinitive without a subject takes its subject from ("The guild wrote to Acme,
@@ -199,6 +214,10 @@ def resolve_coreference(table: MentionTable) -> None:
                     ante = cands[0][1]
                     if not is_a(ante.cls, "Person"):
                         ante.vote("Person", W_PRONOUN, "pronoun-antecedent")
+            elif word == "its" and head.dep_ == "poss" and (org := _role_holder(doc, table, m, before, sent_of, s_here)) is not None:
+                # "Its president, X": what has a president is an organisation ("The suit was
+                # welcomed by the union ... Its president": the union, not the suit).
+                m.antecedent = org
             elif word in ("its", "their") and _clause_subject(doc, table, m) is not None:
                 # "Acme trained its model": a possessive refers to its own clause's subject.
                 m.antecedent = _clause_subject(doc, table, m)
