@@ -983,3 +983,19 @@ def test_an_agency_is_no_government_body_by_its_name_alone(triples, extract):
 def test_its_before_a_role_noun_is_an_organisation(triples, text, org):
     got = triples(text)
     assert any(p == "leads" and o == org for s, p, o in got), got
+
+
+def test_a_participle_right_after_a_passives_agent_is_the_agents_doing(triples):
+    assert ("Doublure", "uses", "Timbre") in triples("The foreign-language versions were produced by Doublure using Timbre.")
+    # (after a comma it is the sentence subject's: the letter calls for a pause)
+    assert ("letter", "urges", "pause") in triples("The letter was signed by 400 artists, calling for a pause.")
+
+
+def test_the_creator_of_a_work_produced_it(triples):
+    assert ("Jane Doe", "produced", "Lowtide") in triples("Jane Doe, creator of the hit series Lowtide, spoke.")
+
+
+def test_making_a_technology_develops_it_and_an_open_relation_reads_as_written(triples):
+    assert ("chatbots", "developedBy", "Globex") in triples("Globex makes chatbots for banks.")
+    got = triples("Acme makes cars.")
+    assert ("Acme", "open:make", "cars") in got and not [t for t in got if t[1] == "developedBy"], got

@@ -105,7 +105,12 @@ def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lex
         c.predicate, "object", mo.cls, mo.kind == "name", verb, _head_keys(token_at(doc, mo.head)))
     if ok and not possession:
         return c
-    return replace(c, predicate=None, rule=f"open-{c.rule}", confidence=round(c.confidence * OPEN_PENALTY, 4))
+    opened = replace(c, predicate=None, rule=f"open-{c.rule}", confidence=round(c.confidence * OPEN_PENALTY, 4))
+    # An open relation reads as written: "Acme makes cars", not the inverse frame's "cars make Acme".
+    frame = lex.frame("VERB", words[0], None, words[1] if len(words) > 1 else None)
+    if frame is not None and frame.inverse and frame.predicate == c.predicate:
+        opened = replace(opened, subject=c.object, object=c.subject)
+    return opened
 
 
 def _head_keys(head: Token) -> tuple[str, ...]:
@@ -186,7 +191,10 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
                 c = _possessed_work(c, table, _root(table, s), _root(table, o))
                 if c.predicate == "knownFor":
                     s, o = o, s
-            c = _check_selection(c, table, _root(table, s), _root(table, o), lex)
+            checked_c = _check_selection(c, table, _root(table, s), _root(table, o), lex)
+            if checked_c.subject is c.object and checked_c.object is c.subject:
+                s, o = o, s
+            c = checked_c
             _type_by_predicate(c, table, _root(table, s), _root(table, o))
             checked.append((si, c, s, o))
         return _assemble(doc, article, table, checked)

@@ -317,6 +317,12 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         agents = agents_of(head) if not is_passive(head) else [Arg(t, "control") for t in _logical_patients_raw(head)]
         return (agents, "subject-control") if agents else None
     if dep == "advcl" and verb.tag_ in ("VBG", "VBN") and not any(c.dep_ == "mark" for c in children_of(verb)):
+        if is_passive(head) and verb.tag_ == "VBG" and any(c.dep_ == "agent" for c in children_of(head)) \
+                and not token_at(verb.doc, verb.i - 1).is_punct:
+            # An active participle right after a passive's by-agent is the agent's doing: "were
+            # produced by Acme using Timbre" (Acme uses Timbre; not "signed by X, calling for Y").
+            agents = agents_of(head)
+            return (agents, "participle") if agents else None
         if is_passive(head):
             pats = [Arg(t, "participle") for t in _logical_patients_raw(head)]
             return (pats, "participle") if pats else None
