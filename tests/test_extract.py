@@ -999,3 +999,13 @@ def test_making_a_technology_develops_it_and_an_open_relation_reads_as_written(t
     assert ("chatbots", "developedBy", "Globex") in triples("Globex makes chatbots for banks.")
     got = triples("Acme makes cars.")
     assert ("Acme", "open:make", "cars") in got and not [t for t in got if t[1] == "developedBy"], got
+
+
+def test_a_counted_singular_shares_the_plural_coordinated_after_it(extract, triples):
+    text = "The Forum, which represents 85 book and magazine publishers, welcomed the report."
+    assert ("Forum", "represents", "85 book and magazine publishers") in triples(text)
+    types = {m.text: m.cls for m in extract(text).mentions}
+    assert is_a(types["85 book and magazine publishers"], "Organization"), types
+    # each counted: two groups
+    got = triples("The firm hired 6,500 staff and 300 volunteers.", asserted=False)
+    assert {o for s, p, o in got if p == "open:hire"} == {"6,500 staff", "300 volunteers"}, got

@@ -186,11 +186,23 @@ def group_end(tok: Token) -> int | None:
     parser made of the commas. Read off the surface: the counted plural, then ", PLURAL"* and
     "and/or PLURAL".
     """
+    doc = tok.doc
+    if tok.pos_ == "NOUN" and tok.tag_ == "NN" and any(
+            c.dep_ == "nummod" and c.lower_ not in ("1", "one") for c in children_of(tok)):
+        # "85 book and magazine publishers", "6,500 staff and freelance photographers": a counted
+        # singular shares the plural head coordinated right after it, with only its modifiers
+        # between (not "6,500 staff and 300 volunteers", each counted).
+        conj = next((c for c in children_of(tok) if c.dep_ == "conj" and c.tag_ == "NNS"), None)
+        if conj is not None and tok.i + 2 <= conj.i and token_at(doc, tok.i + 1).lower_ in ("and", "or") and all(
+                head_of(token_at(doc, k)).i == conj.i and token_at(doc, k).dep_ in ("amod", "compound")
+                for k in range(tok.i + 2, conj.i)):
+            return conj.i + 1
+        return None
     if tok.pos_ != "NOUN" or tok.tag_ != "NNS":
         return None
     if not any(c.dep_ in ("nummod", "quantmod") or c.like_num for c in children_of(tok)):
         return None
-    doc, i, seen_cc = tok.doc, tok.i + 1, False
+    i, seen_cc = tok.i + 1, False
     end = None
     while i + 1 < len(doc):
         sep, nxt = token_at(doc, i), token_at(doc, i + 1)

@@ -770,6 +770,9 @@ class MentionTable:
             ):
                 return None
         m = MentionSpan(start, end, "nominal", head.i)
+        last = token_at(doc, end - 1)
+        if head.tag_ == "NN" and last.dep_ == "conj" and head_of(last).i == head.i and last.tag_ == "NNS":
+            head, lemma = last, last.lemma_.lower()  # "85 book and magazine publishers" are publishers
         prev = token_at(doc, head.i - 1).lemma_.lower() if head.i > start else ""
         cls = lex.noun_class(lemma, prev, of_lemma(head))
         if cls is None and head.tag_ == "VBG":
