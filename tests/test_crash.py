@@ -22,12 +22,21 @@ EXAMPLES = ROOT / "examples"
 pytestmark = pytest.mark.slow
 
 
+def _sigint_as_at_a_terminal() -> None:
+    """In the child before exec: Ctrl-C interrupts, as it does for a command typed at a terminal,
+    even when this test run was started in the background (a shell's "&" ignores SIGINT, and an
+    ignored signal stays ignored across exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _kg(*args: str, env: dict | None = None, wait: bool = True) -> subprocess.CompletedProcess | subprocess.Popen:
     cmd = [sys.executable, "-m", "kg", *args]
     full_env = {**os.environ, **(env or {})}
     if not wait:
-        return subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=600)
+        return subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                preexec_fn=_sigint_as_at_a_terminal)
+    return subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=600,
+                          preexec_fn=_sigint_as_at_a_terminal)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +128,8 @@ def test_ctrl_c_during_parsing_exits_130_and_keeps_the_previous_outputs(corpus, 
     with gzip.open(shared_dir / "corpora" / "wikinews" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
         more.write_text("".join(next(fh) for _ in range(400)), encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "kg", "build", str(a), str(more), "--out", str(out), "-q"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_sigint_as_at_a_terminal)
     time.sleep(10.0)  # imports and model loaded; 400 articles take about a minute to parse
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
