@@ -1009,3 +1009,10 @@ def test_a_counted_singular_shares_the_plural_coordinated_after_it(extract, trip
     # each counted: two groups
     got = triples("The firm hired 6,500 staff and 300 volunteers.", asserted=False)
     assert {o for s, p, o in got if p == "open:hire"} == {"6,500 staff", "300 volunteers"}, got
+
+
+def test_a_licensing_body_is_an_organisation_a_body_alone_is_not(extract, triples):
+    got = triples("The committee recommended that the government create a statutory licensing body.")
+    assert ("committee", "recommends", "statutory licensing body") in got, got
+    types = {m.text: m.cls for m in extract("Police found a body near the river. The governing body sued Acme.").mentions}
+    assert not is_a(types["body"], "Organization") and types["governing body"] == "Organization", types
