@@ -1016,3 +1016,7 @@ def test_a_licensing_body_is_an_organisation_a_body_alone_is_not(extract, triple
     assert ("committee", "recommends", "statutory licensing body") in got, got
     types = {m.text: m.cls for m in extract("Police found a body near the river. The governing body sued Acme.").mentions}
     assert not is_a(types["body"], "Organization") and types["governing body"] == "Organization", types
+
+
+def test_a_hyphenated_particle_modifier_is_part_of_the_phrase(triples):
+    assert ("company", "argues", "opt-out system") in triples("The company argued that an opt-out system was the only workable option.")

@@ -1100,7 +1100,10 @@ def _modifies(tok: Token, head: Token) -> bool:
     while t.i != head.i:
         if is_adverbial_verb_modifier(t):
             return False
-        if t.dep_ not in LEFT_NP_DEPS and t.dep_ not in ("det", "punct", "case", "cc", "conj", "hyph", "prep", "pobj"):
+        # (a particle only inside a hyphenated modifier: "an opt-out system", "a built-in tool")
+        hyphenated = t.dep_ == "prt" and t.i > 0 and token_at(t.doc, t.i - 1).text in ("-", "–")
+        if t.dep_ not in LEFT_NP_DEPS and t.dep_ not in ("det", "punct", "case", "cc", "conj", "hyph", "prep", "pobj") \
+                and not hyphenated:
             return False
         if t.dep_ == "poss" and t.tag_ == "PRP$":
             return False
