@@ -1020,3 +1020,20 @@ def test_a_licensing_body_is_an_organisation_a_body_alone_is_not(extract, triple
 
 def test_a_hyphenated_particle_modifier_is_part_of_the_phrase(triples):
     assert ("company", "argues", "opt-out system") in triples("The company argued that an opt-out system was the only workable option.")
+
+
+def test_among_them_names_after_role_nouns_are_members_of_the_subject(triples):
+    got = triples("More than 3,000 translators and authors have signed the campaign's founding pledge, among them the "
+                  "translator Ileana Vosk, the narrator Rowan Okpara and the poet Tunde Ellison.")
+    for name in ("Ileana Vosk", "Rowan Okpara", "Tunde Ellison"):
+        assert (name, "signed", "campaign's founding pledge") in got, got
+    assert not [t for t in got if t[0] != t[2] and t[1] == "open:sign"], got  # the names are no objects
+
+
+def test_the_publisher_of_a_list_of_titles_and_an_owner(triples):
+    got = triples("Marlstone News Group, the publisher of the Ardley Courier, the Northmoor Echo and eleven other "
+                  "regional titles, has signed a deal.")
+    assert {("Ardley Courier", "releasedBy", "Marlstone News Group"),
+            ("Northmoor Echo", "releasedBy", "Marlstone News Group")} <= got, got
+    assert ("Eastmarch Times", "memberOf", "Threlkeld Press") in triples(
+        "Threlkeld Press, which owns the Eastmarch Times, rejected the approach.")

@@ -88,6 +88,12 @@ def conjuncts(tok: Token) -> list[Token]:
             if c.dep_ == "conj" and (c.pos_ in NOMINAL_POS or c.pos_ == tok.pos_):
                 out.append(c)
                 stack.append(c)
+            # "the Ardley Courier, the Northmoor Echo and eleven other titles": a list whose second
+            # name the parser made an apposition of the first (it goes on with "and ...").
+            elif c.dep_ == "appos" and c.pos_ == "PROPN" and t.pos_ == "PROPN" and any(
+                    g.dep_ == "conj" for g in children_of(c)) and any(g.dep_ == "cc" for g in children_of(c)):
+                out.append(c)
+                stack.append(c)
     return sorted(set(out), key=lambda t: t.i)
 
 
@@ -124,6 +130,17 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
                     c.dep_ == "prep" and c.lower_ == "among" and any(g.lower_ in ("them", "those") for g in children_of(c))
                     for c in children_of(t)):
                 return conjuncts(t), True
+        # "..., among them the translator A, the narrator B and the poet C": "among them" under the
+        # verb, the names after it however the parser hung them.
+        verb = head_of(tok)
+        among = next((c for c in children_of(verb) if c.dep_ == "prep" and c.lower_ == "among"
+                      and any(g.lower_ in ("them", "those") for g in children_of(c))), None)
+        if among is not None and among.i > tok.i:
+            clause_end = max(t.i for t in subtree_of(verb)) + 1
+            names = [token_at(doc, k) for k in range(among.i + 2, clause_end)
+                     if token_at(doc, k).pos_ == "PROPN" and token_at(doc, k).dep_ not in ("compound", "flat")]
+            if names:
+                return names, True
     for c in children_of(tok):  # "such companies as A and B" parses "such" as amod with "as" under it
         if c.lower_ == "such":
             for g in children_of(c):
@@ -440,7 +457,12 @@ def patients_of(verb: Token) -> list[Arg]:
     if is_passive(verb):
         return [Arg(t, "passive-subject") for t in _logical_patients_raw(verb)]
     out: list[Arg] = []
+    # After "..., among them" come members of the subject, not objects the parser made of them.
+    among = next((c.i for c in children_of(verb) if c.dep_ == "prep" and c.lower_ == "among"
+                  and any(g.lower_ in ("them", "those") for g in children_of(c))), len(verb.doc))
     for c in children_of(verb):
+        if c.i > among:
+            continue
         if c.dep_ in ("dobj", "obj") and verb.dep_ == "relcl" and c.lower_ in ("which", "that", "whom", "who"):
             # A relative pronoun object stands for the antecedent: "the match, which Keibler lost".
             out.extend(Arg(t, "relcl-object") for t in _relative_antecedent(verb))
