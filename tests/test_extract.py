@@ -1037,3 +1037,19 @@ def test_the_publisher_of_a_list_of_titles_and_an_owner(triples):
             ("Northmoor Echo", "releasedBy", "Marlstone News Group")} <= got, got
     assert ("Eastmarch Times", "memberOf", "Threlkeld Press") in triples(
         "Threlkeld Press, which owns the Eastmarch Times, rejected the approach.")
+
+
+def test_known_for_playing_a_role_in_a_work(triples):
+    got = triples("Joaquin Ferro is best known for playing Inspector Hal Brannock in the crime series Cold Harbour Road.")
+    assert {("Joaquin Ferro", "knownFor", "Cold Harbour Road"), ("Joaquin Ferro", "knownFor", "Hal Brannock")} <= got, got
+    assert not [t for t in got if t[1] == "knownFor" and t[2].startswith("playing")], got
+
+
+def test_a_named_body_at_a_named_organisation_is_part_of_it(triples, extract):
+    got = triples("The Oxford Internet Institute at the University of Oxford published the study.")
+    assert ("Oxford Internet Institute", "memberOf", "University of Oxford") in got, got
+    got = triples("Jane Doe at Acme Corp said no.", asserted=False)
+    assert not [t for t in got if t[1] in ("memberOf", "open:at")], got
+    # a degree is no body: "a Master of Business Affairs at Bond University"
+    types = {m.text: m.cls for m in extract("Ana Ruiz completed a Master of Business Affairs at Bond University.").mentions}
+    assert types["Master of Business Affairs"] == "Concept", types

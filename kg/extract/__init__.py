@@ -192,6 +192,8 @@ def extract_article(doc: Doc, article: Article, lexicon: Lexicon | None = None) 
                 if c.predicate == "knownFor":
                     s, o = o, s
             checked_c = _check_selection(c, table, _root(table, s), _root(table, o), lex)
+            if checked_c.predicate is None and c.rule == "part-at":
+                continue  # "X at Y" says nothing when X and Y are no organisations ("Jane Doe at the rally")
             if checked_c.subject is c.object and checked_c.object is c.subject:
                 s, o = o, s
             c = checked_c

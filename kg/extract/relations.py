@@ -43,6 +43,7 @@ RULE_CONFIDENCE = {
     "possessive": 0.6,
     "possessive-work": 0.6,
     "role-in-work": 0.65,
+    "part-at": 0.65,
 }
 OPEN_PENALTY = 0.6
 VIA_PENALTY = {
@@ -303,10 +304,19 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         subjects = patients if (frame.patient or (clause.passive and frame.pos == "ADJ")) else agents
         if frame.pos == "ADJ" and not clause.passive:
             subjects = agents or patients
+        # "known for playing C in W": the role and the work are what one is known for (not the playing).
+        objects = [arg]
+        if frame.predicate == "knownFor" and arg.token.tag_ == "VBG" and arg.token.lemma_.lower() in _CASTING_VERBS:
+            roles = [c for c in children_of(arg.token) if c.dep_ == "dobj"]
+            works = [g for t in [arg.token] + roles for c in children_of(t)
+                     if c.dep_ == "prep" and c.lower_ == "in" for g in children_of(c) if g.dep_ == "pobj"]
+            works += [c for w in works for c in children_of(w) if c.dep_ == "appos"]
+            objects = [Arg(t, "gerund-object") for t in roles + works] or objects
         for sb in subjects:
-            if (c := _emit(clause, sb, arg, frame, f"{verb_phrase} {prep}", rule)):
-                found = True
-                yield c
+            for obj in objects:
+                if (c := _emit(clause, sb, obj, frame, f"{verb_phrase} {prep}", rule)):
+                    found = True
+                    yield c
     # Copulas with a predicate noun or adjective: "X is a member of Y", "X became an advocate
     # for Y", "X is critical of Y".
     if lemma in COPULAS:
@@ -600,12 +610,25 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
                                 RULE_CONFIDENCE["role-noun"], polarity, modality)
 
 
+def _part_at(tok: Token) -> Iterator[Candidate]:
+    """"the Centre for Creative Economy Studies at Hollinsford University": a named body at a
+    named organisation is part of it (selection.tsv keeps it to organisations)."""
+    if tok.dep_ in ("compound", "flat"):
+        return
+    for c in children_of(tok):
+        if c.dep_ == "prep" and c.lower_ == "at":
+            for g in children_of(c):
+                if g.dep_ == "pobj" and g.pos_ == "PROPN":
+                    yield Candidate(tok, g, "at", "memberOf", "part-at", RULE_CONFIDENCE["part-at"], "positive", "asserted")
+
+
 def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
     """Relations carried by nouns (see module docstring)."""
     for tok in tokens_of(sent):
         pos = tok.pos_
         if pos == "PROPN":
             yield from _credit(tok)
+            yield from _part_at(tok)
         elif pos != "NOUN":
             continue  # (each rule below needs a noun or a name)
         yield from _possessive(tok, lex)
