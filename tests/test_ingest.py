@@ -531,6 +531,15 @@ def test_trailing_author_block_and_comments_are_dropped() -> None:
     assert body.count(BODY) == 3
 
 
+@pytest.mark.parametrize("bio", [
+    "Tamsin Oyelowo-Grey is a staff writer at the Harbour Gazette.",
+    "Tamsin Oyelowo-Grey is Portside's maritime correspondent. She previously edited the Quay Weekly.",
+])
+def test_a_closing_author_bio_is_dropped(bio: str) -> None:
+    body, _ = clean_plain_text(f"Harbour Dredging Starts\n\n{BODY}\n\n{BODY}\n\n{bio}")
+    assert "Tamsin" not in body and body.count(BODY) == 2
+
+
 def test_byline_author_is_captured_for_plain_text(tmp_path: Path) -> None:
     f = tmp_path / "byline.txt"
     f.write_text(f"Tram Line Opens Early\nBy Jonah Albrecht-Mensah, Transport Correspondent\n\n{BODY}", encoding="utf-8")
