@@ -1053,3 +1053,16 @@ def test_a_named_body_at_a_named_organisation_is_part_of_it(triples, extract):
     # a degree is no body: "a Master of Business Affairs at Bond University"
     types = {m.text: m.cls for m in extract("Ana Ruiz completed a Master of Business Affairs at Bond University.").mentions}
     assert types["Master of Business Affairs"] == "Concept", types
+
+
+def test_training_people_or_with_data_develops_no_model(triples):
+    assert ("model", "developedBy", "Acme") in triples("Acme trained its model on the archive.")
+    for text in ("The studios would begin training their development executives.",
+                 "The data used to train their models was scraped.",
+                 "American troops train Afghan security forces."):
+        assert not [t for t in triples(text) if t[1] == "developedBy"], text
+
+
+def test_what_a_technology_creates_it_did_not_produce_as_an_author(triples, extract):
+    assert {m.text: m.cls for m in extract("Generative AI was used to create images.").mentions}["Generative AI"] == "Technology"
+    assert not [t for t in triples("Generative AI was used to create images.") if t[1] == "produced"]
