@@ -146,7 +146,6 @@ def lexicon_class(tok: Token, lex: Lexicon) -> str | None:
     return lex.noun_class(tok.lemma_.lower(), prev, of_lemma(tok))
 
 
-
 def token_class(tok: Token, lex: Lexicon) -> str | None:
     """The class a noun's own words suggest (head-noun lexicon, then NER), or None."""
     cls = lexicon_class(tok, lex)
