@@ -1035,6 +1035,10 @@ def test_the_publisher_of_a_list_of_titles_and_an_owner(triples):
                   "regional titles, has signed a deal.")
     assert {("Ardley Courier", "releasedBy", "Marlstone News Group"),
             ("Northmoor Echo", "releasedBy", "Marlstone News Group")} <= got, got
+    # (an apposition far from its head is no list continuing it)
+    got = triples("Alongside his medals, the new Lieutenant Governor is a member of the Order of Canada, the Alberta "
+                  "Order of Excellence and the Order of St. John.")
+    assert not [t for t in got if t[0].startswith(("Alberta", "Order"))], got
     assert ("Eastmarch Times", "memberOf", "Threlkeld Press") in triples(
         "Threlkeld Press, which owns the Eastmarch Times, rejected the approach.")
 

@@ -91,10 +91,17 @@ def conjuncts(tok: Token) -> list[Token]:
             # "the Ardley Courier, the Northmoor Echo and eleven other titles": a list whose second
             # name the parser made an apposition of the first (it goes on with "and ...").
             elif c.dep_ == "appos" and c.pos_ == "PROPN" and t.pos_ == "PROPN" and any(
-                    g.dep_ == "conj" for g in children_of(c)) and any(g.dep_ == "cc" for g in children_of(c)):
+                    g.dep_ == "conj" for g in children_of(c)) and any(g.dep_ == "cc" for g in children_of(c)) \
+                    and _right_after(t, c):
                 out.append(c)
                 stack.append(c)
     return sorted(set(out), key=lambda t: t.i)
+
+
+def _right_after(t: Token, appos: Token) -> bool:
+    """Whether ``appos`` follows the phrase of ``t`` with only a comma or a determiner between."""
+    end = max((x.i for x in subtree_of(t) if x.i < appos.left_edge.i), default=t.i)
+    return all(token_at(t.doc, k).is_punct or token_at(t.doc, k).dep_ == "det" for k in range(end + 1, appos.left_edge.i))
 
 
 def list_members(tok: Token) -> tuple[list[Token], bool]:
