@@ -1070,3 +1070,38 @@ def test_training_people_or_with_data_develops_no_model(triples):
 def test_what_a_technology_creates_it_did_not_produce_as_an_author(triples, extract):
     assert {m.text: m.cls for m in extract("Generative AI was used to create images.").mentions}["Generative AI"] == "Technology"
     assert not [t for t in triples("Generative AI was used to create images.") if t[1] == "produced"]
+
+
+def test_demanding_that_someone_act_urges_them(triples):
+    got = triples("The association demanded that the company stop using its members' lyrics.")
+    assert ("association", "urges", "company") in got, got
+
+
+def test_defending_a_decision_supports_it_a_title_is_no_stance(triples):
+    assert ("minister", "supports", "policy") in triples("The minister defended the policy.")
+    assert not [t for t in triples("The champion defended his title.") if t[1] == "supports"]
+
+
+def test_collectives_charters_and_browsers_are_typed(triples, extract):
+    got = triples("The collective, a cooperative of about 180 comic artists, was founded in 2019 by Ximena Vald.")
+    assert ("Ximena Vald", "founded", "collective") in got, got
+    types = {m.text: m.cls for m in extract("Quintessa Systems, whose Corvid browser most of you use, signed the "
+                                            "Restoration Transparency Charter.").mentions}
+    assert types["whose Corvid browser"] == "Technology" and is_a(types["Restoration Transparency Charter"], "Document"), types
+
+
+def test_a_gerund_object_phrase_ends_before_its_apposition(triples):
+    got = triples("The studio began using Vistaform, an image generator developed by the company Pyrelight Systems.")
+    assert ("Vistaform", "developedBy", "Pyrelight Systems") in got and ("studio", "uses", "Vistaform") in got, got
+
+
+def test_a_recipient_is_no_part_of_what_is_licensed(triples):
+    got = triples("Wendlebury licensed its backlist of about 1,100 titles to Synoptica for three years.")
+    assert ("Wendlebury", "licensed", "backlist of about 1,100 titles") in got, got
+
+
+def test_capitalised_roles_after_a_name_and_coordinated_roles(triples):
+    got = triples("The restoration is a milestone, said Dr Morwenna Treg, Director of the Harlowe Film Archive.")
+    assert ("Morwenna Treg", "leads", "Harlowe Film Archive") in got, got
+    got = triples("The archive matters, said Ludovica Ferne, co-founder and Chief Executive of Halide Labs.")
+    assert {("Ludovica Ferne", "founded", "Halide Labs"), ("Ludovica Ferne", "leads", "Halide Labs")} <= got, got

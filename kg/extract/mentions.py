@@ -1060,7 +1060,10 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
         # Gerund phrase: the verb with its object ("easing copyright restrictions").
         for child in rights_of(head):
             if child.dep_ in ("dobj", "prt", "attr"):
-                right = max(right, max(t.i for t in subtree_of(child)) + 1)
+                # (the object's own phrase, without an apposition or clause about it: "using
+                # Vistaform, an image generator developed by X" is "using Vistaform")
+                end = _np_bounds(child, table)[1] if child.pos_ in ("NOUN", "PROPN") else None
+                right = max(right, end if end is not None else max(t.i for t in subtree_of(child)) + 1)
                 break
         return left, _trim_right(doc, left, right)
     # The charge is not part of the accused: "accused the company of theft" → "company".
@@ -1086,6 +1089,11 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
             break
         elif child.dep_ in ("compound", "amod", "nummod") and child.i == right:
             right = max(t.i for t in subtree_of(child)) + 1
+    # A recipient is not part of what is given: "licensed its backlist of 1,100 titles to Acme"
+    # (the verb's "to" frame takes it, wherever the parser hung it).
+    if head.dep_ == "dobj" and table.lex.frame("VERB", verb.lemma_.lower(), None, "to") is not None:
+        right = next((k for k in range(head.i + 1, right) if token_at(doc, k).lower_ == "to"
+                      and token_at(doc, k).dep_ == "prep"), right)
     return left, _trim_right(doc, left, right)
 
 

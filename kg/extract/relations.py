@@ -528,7 +528,8 @@ def _membership(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
 def _role_predicate(noun: Token, lex: Lexicon) -> str | None:
     """The person→organisation predicate of a role noun ("chief executive" → leads), if any."""
     lemma = noun.lemma_.lower()
-    for mod in sorted((c for c in lefts_of(noun) if c.dep_ in ("amod", "compound") and c.pos_ != "PROPN"),
+    for mod in sorted((c for c in lefts_of(noun) if c.dep_ in ("amod", "compound")
+                       and (c.pos_ != "PROPN" or noun.pos_ == "PROPN")),
                       key=lambda c: -c.i):
         key = f"{mod.lemma_.lower()} {lemma}"
         if key in lex.roles:
@@ -551,8 +552,10 @@ def _role_organisations(noun: Token) -> list[Arg]:
                 out.append(Arg(c, "role-possessor"))
         elif c.dep_ == "prep" and c.lower_ in ("of", "at", "for", "with"):
             out.extend(Arg(t, "role-prep") for g in children_of(c) if g.dep_ == "pobj" for t in conjuncts(g))
+        # (a place before the role names no organisation: "Texas member", "US-Canadian physicist";
+        # nor does a word of a capitalised title: "Chief" of "Chief Executive")
         elif c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i and c.ent_type_ not in (
-                "GPE", "LOC", "NORP"):  # "Texas member", "US-Canadian physicist" name no organisation
+                "GPE", "LOC", "NORP") and noun.pos_ != "PROPN":
             out.append(Arg(c, "role-compound"))
     # "the trade body of which Acme is a member": the relative clause's antecedent.
     verb = head_of(noun)
@@ -567,6 +570,8 @@ def _role_people(noun: Token) -> list[Arg]:
     """Who has the role: "Jane Doe, the director", "the director, Jane Doe", "director Jane Doe",
     "Jane Doe is the director"."""
     out: list[Arg] = []
+    if noun.dep_ == "conj" and head_of(noun).pos_ in ("NOUN", "PROPN") and head_of(noun).dep_ == "appos":
+        return _role_people(head_of(noun))  # "X, co-founder and chief executive of Y"
     if noun.dep_ == "appos":
         out.append(Arg(head_of(noun), "appos"))
     out.extend(Arg(c, "appos") for c in children_of(noun) if c.dep_ == "appos" and c.pos_ == "PRON")
@@ -584,13 +589,17 @@ def _role_people(noun: Token) -> list[Arg]:
 
 def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     """Employment and leadership from role nouns (ontology/lexicon/roles.tsv)."""
-    if tok.pos_ != "NOUN":
+    # (a capitalised role after a name is one too: "X, Director of the Archive", "co-founder and
+    # Chief Executive of Y")
+    if tok.pos_ != "NOUN" and not (tok.pos_ == "PROPN" and tok.dep_ in ("appos", "conj")):
         return
     predicate = _role_predicate(tok, lex)
     if predicate is None or any(c.lower_ in ("former", "formerly", "ex", "onetime", "one-time", "erstwhile")
                                 for c in lefts_of(tok)):
         return  # "a former researcher at X" says nothing about now
     orgs = _role_organisations(tok)
+    if not orgs and tok.dep_ == "conj" and head_of(tok).pos_ in ("NOUN", "PROPN"):
+        orgs = _role_organisations(head_of(tok))  # "co-founder and chief executive of Y": of Y both
     # "the union's director of contracts": a department's head works for the organisation.
     department = [a for a in orgs if a.via == "role-prep" and a.token.pos_ == "NOUN"
                   and not is_a(token_class(a.token, lex) or "Concept", "Agent")]
@@ -631,8 +640,8 @@ def nominal_relations(sent: Span, lex: Lexicon) -> Iterator[Candidate]:
         elif pos != "NOUN":
             continue  # (each rule below needs a noun or a name)
         yield from _possessive(tok, lex)
+        yield from _roles(tok, lex)
         if pos == "NOUN":
-            yield from _roles(tok, lex)
             yield from _membership(tok, lex)
         lemma = tok.lemma_.lower()
         if not lex.has_frames("NOUN", lemma):
