@@ -1105,3 +1105,8 @@ def test_capitalised_roles_after_a_name_and_coordinated_roles(triples):
     assert ("Morwenna Treg", "leads", "Harlowe Film Archive") in got, got
     got = triples("The archive matters, said Ludovica Ferne, co-founder and Chief Executive of Halide Labs.")
     assert {("Ludovica Ferne", "founded", "Halide Labs"), ("Ludovica Ferne", "leads", "Halide Labs")} <= got, got
+
+
+def test_a_press_is_a_publisher(triples):
+    got = triples("Florentyna Abel, the press's director, said the settlement was fair.")
+    assert ("Florentyna Abel", "leads", "press") in got, got
