@@ -98,9 +98,11 @@ def _is_title_case(line: str) -> bool:
     return caps >= 0.8 * len(words)
 
 
-# A wire dateline at the start of a paragraph: "LOS ANGELES, March 4 (Reuters) - ", "ST. PAUL — ".
+# A wire dateline at the start of a paragraph: "LOS ANGELES, March 4 (Reuters) - ", "ST. PAUL — ",
+# and a press release's "LEEDS, England, June 3, 2025 /Newswire/ -- ".
 _DATELINE = re.compile(
-    r"(?m)^[ \t]*[A-Z][A-Z.'\- ]{3,40}(?:, [A-Z][A-Za-z.]+(?: \d{1,2})?)?(?: \([A-Za-z .&]+\))?\s*[-—–]+\s+(?=[A-Z])"
+    r"(?m)^[ \t]*[A-Z][A-Z.'\- ]{3,40}(?:, [A-Z][A-Za-z.]+(?: \d{1,2})?)?(?:, [A-Z][a-z]{2,8}\.? \d{1,2}(?:, \d{4})?)?"
+    r"(?: \([A-Za-z .&]+\))?(?: /[^/\n]{1,40}/)?\s*[-—–]+\s+(?=[A-Z])"
 )
 
 

@@ -264,6 +264,11 @@ class TestNewsConventions:
         got = triples("BERLIN, May 2 (Wire) - The guild sued Orbital Studios on Tuesday.")
         assert ("guild", "sued", "Orbital Studios") in got
         assert not any("BERLIN" in s for s, _, _ in got)
+        # a press release's: "CITY, Region, Month D, YYYY /Wire/ -- "
+        got = triples("LEEDS, England, June 3, 2025 /Wirefront/ -- The Harlowe Film Archive today announced a "
+                      "partnership with Halide Labs.")
+        assert ("Harlowe Film Archive", "partneredWith", "Halide Labs") in got, got
+        assert not any(s in ("LEEDS", "England") for s, _, _ in got), got
 
     def test_titles_are_not_part_of_names(self, extract):
         ex = extract("The bill was sponsored by Sen. Mara Quist and Rep. Tom Ivers.")
