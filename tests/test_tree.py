@@ -195,9 +195,9 @@ def test_sentence_text_is_the_doc_text_between_its_offsets(news_docs):
 
 
 def test_noun_rules_yield_nothing_for_tokens_nominal_relations_skips(news_docs):
-    """nominal_relations calls _credit only for names, _possessive for nouns and names and
-    _roles for nouns; the rules themselves yield nothing for other tokens."""
-    from kg.extract.relations import _credit, _possessive, _roles
+    """nominal_relations calls _credit and _part_at only for names, _possessive and _roles for
+    nouns and names, _membership for nouns; the rules themselves yield nothing for other tokens."""
+    from kg.extract.relations import _credit, _membership, _part_at, _possessive, _roles
     from kg.lexicon import load_lexicon
 
     lex = load_lexicon()
@@ -206,12 +206,12 @@ def test_noun_rules_yield_nothing_for_tokens_nominal_relations_skips(news_docs):
         with parse_tree(doc):
             for t in doc:
                 if t.pos_ != "PROPN":
-                    assert list(_credit(t)) == []
+                    assert list(_credit(t)) == [] and list(_part_at(t)) == []
                 if t.pos_ not in ("NOUN", "PROPN"):
-                    assert list(_possessive(t, lex)) == []
-                if t.pos_ != "NOUN":
-                    assert list(_roles(t, lex)) == []
+                    assert list(_possessive(t, lex)) == [] and list(_roles(t, lex)) == []
                     checked += 1
+                if t.pos_ != "NOUN":
+                    assert list(_membership(t, lex)) == []
     assert checked > 1000
 
 

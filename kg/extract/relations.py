@@ -621,7 +621,7 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
 def _part_at(tok: Token) -> Iterator[Candidate]:
     """"the Centre for Creative Economy Studies at Hollinsford University": a named body at a
     named organisation is part of it (selection.tsv keeps it to organisations)."""
-    if tok.dep_ in ("compound", "flat"):
+    if tok.pos_ != "PROPN" or tok.dep_ in ("compound", "flat"):
         return
     for c in children_of(tok):
         if c.dep_ == "prep" and c.lower_ == "at":
