@@ -540,6 +540,23 @@ def test_a_closing_author_bio_is_dropped(bio: str) -> None:
     assert "Tamsin" not in body and body.count(BODY) == 2
 
 
+def test_read_more_headlines_counted_comments_and_a_captions_credit_are_chrome() -> None:
+    page = (f"Harbour Dredging Starts\n\n{BODY}\n\n"
+            "Tamsin Grey at the quay in May. She has since joined the ferry board. Photograph: Ana Ruiz for Portside\n"
+            f"{BODY}\n\n{BODY}\n\n"
+            "Read more\nFerry firm signs deal with the harbour union\nTen quays that still pay pilots properly\n"
+            "Tamsin Grey is Portside's harbour and transport editor and a former ferry pilot.\n"
+            "9 Comments\nquaywatcher: The union signed nothing of the sort.")
+    body, _ = clean_plain_text(page)
+    for chrome in ("Photograph", "joined the ferry board", "Ferry firm signs", "Ten quays", "former ferry pilot",
+                   "Comments", "quaywatcher"):
+        assert chrome not in body, chrome
+    assert body.count(BODY) == 3
+    body, _ = clean_plain_text(f"Harbour Dredging Starts\n\n{BODY}\n\n{BODY}\n\n9 Comments\n"
+                               "quaywatcher: The union signed nothing of the sort.\nGull: It did, in May.")
+    assert "quaywatcher" not in body and "Gull" not in body and body.count(BODY) == 2
+
+
 def test_byline_author_is_captured_for_plain_text(tmp_path: Path) -> None:
     f = tmp_path / "byline.txt"
     f.write_text(f"Tram Line Opens Early\nBy Jonah Albrecht-Mensah, Transport Correspondent\n\n{BODY}", encoding="utf-8")
