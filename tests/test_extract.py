@@ -1115,3 +1115,29 @@ def test_capitalised_roles_after_a_name_and_coordinated_roles(triples):
 def test_a_press_is_a_publisher(triples):
     got = triples("Florentyna Abel, the press's director, said the settlement was fair.")
     assert ("Florentyna Abel", "leads", "press") in got, got
+
+
+def test_made_with_a_tool_uses_it(triples):
+    assert ("Ardis", "uses", "Anchorform") in triples("Ardis was built with Anchorform, a voice system.")
+    assert not [t for t in triples("The cake was made with love.") if t[1] == "uses"]
+
+
+def test_awarded_to_drafted_by_and_chairing_a_panel(triples):
+    assert ("Sefa Armah", "secured", "prize") in triples("The prize has been awarded instead to the runner-up, Sefa Armah.")
+    assert ("Living Playwright Pledge", "releasedBy", "Stagewrights' Guild") in triples(
+        "The Living Playwright Pledge was drafted by the Stagewrights' Guild.")
+    assert ("Beatriz Wenner", "leads", "year's judging panel") in triples(
+        "Beatriz Wenner, who chaired this year's judging panel, resigned.")
+
+
+def test_works_listed_by_their_author(triples):
+    got = triples("Acme hired the novelist Jacinta Ferreby, whose novels include The Chalk Tenement.")
+    assert ("Jacinta Ferreby", "knownFor", "Chalk Tenement") in got, got
+    assert not [t for t in got if t[2].startswith("whose")], got
+
+
+def test_the_company_s_product_and_a_source_s_report(triples):
+    got = triples("Ferrocene Interactive, a games studio in Salford, will train Stridewell, the studio's tool for animating characters.")
+    assert ("Stridewell", "releasedBy", "Ferrocene Interactive") in got, got
+    got = triples("According to Amnesty's 2008 report, China executed at least 1,718 people.")
+    assert not [t for t in got if t[1] == "releasedBy"], got

@@ -394,16 +394,22 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
         cls = lexicon_class(tok, lex)
     if cls is None or not any(is_a(cls, c) for c in ("Document", "CreativeWork", "Technology")):
         return
+    # "according to the group's report, X ...": a source, which stands for its claim's subject
+    if tok.dep_ == "pobj" and head_of(tok).lower_ == "to" and head_of(head_of(tok)).lower_ == "according":
+        return
     conf = RULE_CONFIDENCE["possessive"]
     for c in children_of(tok):
         if c.dep_ != "poss":
             continue
         owner = c
         if c.lower_ == "whose":  # "Jane Doe, whose album X ..." → Jane Doe
+            # ("whose plays include X" lists the works: they, not "whose plays", are hers)
+            if tok.tag_ == "NNS" and tok.dep_ == "nsubj" and head_of(tok).lemma_.lower() in ("include", "comprise"):
+                continue
             owner = whose_antecedent(c)
             if owner is None:
                 continue
-        elif c.pos_ != "PROPN" and c.lower_ not in ("his", "her", "their", "its"):
+        elif c.pos_ != "PROPN" and c.lower_ not in ("his", "her", "their", "its") and not _definite_organisation(c, lex):
             continue
         owner_cls = token_class(owner, lex)
         person = owner.lower_ in ("his", "her") or (owner_cls is not None and is_a(owner_cls, "Person"))
@@ -417,10 +423,18 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
             # A city's transit system is its infrastructure, a state's racing tracks are in it: no
             # product or work a place released (its statements and reports are its government's).
             continue
-        elif owner.pos_ == "PROPN" or owner.lower_ == "its" or c.lower_ == "whose":
+        elif owner.pos_ == "PROPN" or owner.lower_ == "its" or c.lower_ == "whose" or _definite_organisation(owner, lex):
             # Whether the owner is a person is known only after coreference: decided then.
             rule = "possessive-work" if is_a(cls, "CreativeWork") else "possessive"
             yield Candidate(tok, owner, "'s", "releasedBy", rule, conf, "positive", "asserted")
+
+
+def _definite_organisation(tok: Token, lex: Lexicon) -> bool:
+    """"the company", "the studio": a definite description of an organisation, which coreference
+    ties to its name ("Bedtrack, the company's generator")."""
+    cls = lexicon_class(tok, lex) if tok.pos_ == "NOUN" else None
+    return cls is not None and is_a(cls, "Organization") and any(
+        d.dep_ == "det" and d.lower_ in ("the", "this") for d in children_of(tok))
 
 
 def _role_in_work(tok: Token, subjects: list[Arg], clause: Clause) -> Iterator[Candidate]:
@@ -492,8 +506,11 @@ def _relative_antecedent(verb: Token) -> Token:
 
 def _membership(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     """Members listed by their organisation: "whose members include X", "its members include X",
-    "counts X among its members" → X memberOf the organisation."""
-    if tok.lemma_.lower() != "member" or tok.tag_ != "NNS":
+    "counts X among its members" → X memberOf the organisation; works listed by their author:
+    "whose plays include X" → the author is known for X."""
+    cls = lex.noun_class(tok.lemma_.lower())
+    work = cls is not None and is_a(cls, "CreativeWork")
+    if tok.tag_ != "NNS" or not (tok.lemma_.lower() == "member" or work):
         return
     poss = next((c for c in children_of(tok) if c.dep_ == "poss"), None)
     if poss is None:
@@ -522,7 +539,11 @@ def _membership(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
         org = head_of(org)
     polarity, modality = modality_of(verb, lex)
     for m in members:
-        yield Candidate(m, org, "member of", "memberOf", "role-noun", RULE_CONFIDENCE["role-noun"], polarity, modality)
+        if work:
+            yield Candidate(org, m, f"{tok.lemma_.lower()} include", "knownFor", "role-noun",
+                            RULE_CONFIDENCE["role-noun"], polarity, modality)
+        else:
+            yield Candidate(m, org, "member of", "memberOf", "role-noun", RULE_CONFIDENCE["role-noun"], polarity, modality)
 
 
 def _role_predicate(noun: Token, lex: Lexicon) -> str | None:
