@@ -244,11 +244,22 @@ class MentionTable:
         start, title_cls = self._strip_titles(start, end, person=label == "PERSON")
         if start >= end or not any(toks[k].text[:1].isalnum() for k in range(start, end)):
             return
+        start = self._known_term_start(start, end)
         m = MentionSpan(start, end, "name", head)
         self._name_class_votes(m, label)
         if title_cls:
             m.vote(title_cls, W_ROLE, "title")
         self._add(m)
+
+    def _known_term_start(self, start: int, end: int) -> int:
+        """A lowercase word before a short name that makes a term the lexicon knows belongs to it:
+        "generative AI" (not "AI" alone)."""
+        toks = tokens_of(self.doc)
+        if start > 0 and end - start <= 2 and (start - 1) not in self.by_token and toks[start - 1].is_lower:
+            term = " ".join(t.lower_ for t in toks[start - 1:end])
+            if term in self.lex.head_types:
+                return start - 1
+        return start
 
     def _strip_titles(self, start: int, end: int, person: bool = False) -> tuple[int, str | None]:
         """Honorifics ("Sen.", "Dr.") are not part of a name; they tell its class. In a name NER
@@ -665,7 +676,11 @@ class MentionTable:
                         or token_at(tok.doc, k).lemma_.lower() in lex.role_types):
                     k += 1  # "the actor and campaigner Jane Doe"
                 follow = self.name_at(k) if k < len(tok.doc) else None
-                if follow is not None and self.spans[follow].start == k:
+                # (not across a comma to the next clause's subject: "according to Amnesty's
+                # report, China executed ..." is no report named China)
+                comma = any(token_at(tok.doc, j).text == "," for j in range(tok.i + 1, k))
+                if follow is not None and self.spans[follow].start == k and not (
+                        comma and token_at(tok.doc, self.spans[follow].head).dep_ in ("nsubj", "nsubjpass")):
                     return follow
             if named is not None:
                 return self._resolve_token(named, depth + 1, outside)
@@ -731,6 +746,7 @@ class MentionTable:
         start, title_cls = self._strip_titles(start, end + 1)
         if not any(toks[k].text[:1].isalnum() for k in range(start, end + 1)):
             return None
+        start = self._known_term_start(start, end + 1)
         m = MentionSpan(start, end + 1, "name", tok.i)
         if title_cls:
             m.vote(title_cls, W_ROLE, "title")

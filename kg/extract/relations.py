@@ -394,9 +394,6 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
         cls = lexicon_class(tok, lex)
     if cls is None or not any(is_a(cls, c) for c in ("Document", "CreativeWork", "Technology")):
         return
-    # "according to the group's report, X ...": a source, which stands for its claim's subject
-    if tok.dep_ == "pobj" and head_of(tok).lower_ == "to" and head_of(head_of(tok)).lower_ == "according":
-        return
     conf = RULE_CONFIDENCE["possessive"]
     for c in children_of(tok):
         if c.dep_ != "poss":
@@ -605,6 +602,11 @@ def _role_people(noun: Token) -> list[Arg]:
         out.append(Arg(head_of(noun), "role-compound"))
     if noun.dep_ == "attr" and head_of(noun).lemma_.lower() in COPULAS:
         out.extend(a for a in agents_of(head_of(noun)))
+    # "The guild's president is the playwright Jane Doe": the role as subject, the person as attribute
+    if noun.dep_ == "nsubj" and head_of(noun).lemma_.lower() in COPULAS:
+        for attr in children_of(head_of(noun)):
+            if attr.dep_ == "attr":
+                out.extend(Arg(n, "attr") for n in ([attr] if attr.pos_ == "PROPN" else appositive_names(attr)))
     return out
 
 
@@ -612,7 +614,8 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     """Employment and leadership from role nouns (ontology/lexicon/roles.tsv)."""
     # (a capitalised role after a name is one too: "X, Director of the Archive", "co-founder and
     # Chief Executive of Y")
-    if tok.pos_ != "NOUN" and not (tok.pos_ == "PROPN" and tok.dep_ in ("appos", "conj")):
+    if tok.pos_ != "NOUN" and not (tok.pos_ == "PROPN" and (tok.dep_ in ("appos", "conj") or (
+            tok.dep_ == "nsubj" and head_of(tok).lemma_.lower() in COPULAS))):
         return
     predicate = _role_predicate(tok, lex)
     if predicate is None or any(c.lower_ in ("former", "formerly", "ex", "onetime", "one-time", "erstwhile")
