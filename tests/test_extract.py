@@ -1112,11 +1112,6 @@ def test_capitalised_roles_after_a_name_and_coordinated_roles(triples):
     assert {("Ludovica Ferne", "founded", "Halide Labs"), ("Ludovica Ferne", "leads", "Halide Labs")} <= got, got
 
 
-def test_a_press_is_a_publisher(triples):
-    got = triples("Florentyna Abel, the press's director, said the settlement was fair.")
-    assert ("Florentyna Abel", "leads", "press") in got, got
-
-
 def test_made_with_a_tool_uses_it(triples):
     assert ("Ardis", "uses", "Anchorform") in triples("Ardis was built with Anchorform, a voice system.")
     assert not [t for t in triples("The cake was made with love.") if t[1] == "uses"]
@@ -1151,3 +1146,17 @@ def test_a_role_as_subject_of_a_copula(triples):
 
 def test_a_known_term_takes_the_word_before_a_short_name(extract):
     assert "generative AI" in {m.text for m in extract("The rules ban generative AI in any part of an entry.").mentions}
+
+
+def test_review_cases_of_the_new_name_and_relation_rules(extract, triples):
+    names = {m.text for m in extract("The Beatles' Abbey Road was re-released. She won an Emmy for the HBO series "
+                                     "Succession. The Democrats' House majority shrank.").mentions if m.kind == "name"}
+    assert not {n for n in names if "'" in n or " for the " in n}, names
+    got = triples("Fire Chief Dan Ortiz of the Austin Fire Department said the fire was out.")
+    assert not [t for t in got if t[1] == "leads" and t[2] == "Fire Chief"], got
+    got = triples("Penguin Random House, the publisher of Salman Rushdie, condemned the attack.", asserted=False)
+    assert ("Penguin Random House", "open:publisher of", "Salman Rushdie") in got, got
+    assert not [t for t in triples("Mark Rylance is best known for playing Hamlet in London.") if t[2] == "London"]
+    assert not [t for t in triples("The deal was made with Acme Corp last year.") if t[1] == "uses"]
+    types = {m.text: m.cls for m in extract("Acme installed solar panels on the roof.").mentions}
+    assert not is_a(types.get("solar panels", "Concept"), "Organization"), types

@@ -107,7 +107,8 @@ def _check_selection(c: Candidate, table: MentionTable, s: int, o: int, lex: Lex
         return c
     opened = replace(c, predicate=None, rule=f"open-{c.rule}", confidence=round(c.confidence * OPEN_PENALTY, 4))
     # An open relation reads as written: "Acme makes cars", not the inverse frame's "cars make Acme".
-    frame = lex.frame("VERB", words[0], None, words[1] if len(words) > 1 else None)
+    prep = words[1] if len(words) > 1 else None
+    frame = lex.frame("VERB", words[0], None, prep) or lex.frame("NOUN", words[0], None, prep)
     if frame is not None and frame.inverse and frame.predicate == c.predicate:
         opened = replace(opened, subject=c.object, object=c.subject)
     return opened

@@ -144,7 +144,10 @@ def list_members(tok: Token) -> tuple[list[Token], bool]:
                       and any(g.lower_ in ("them", "those") for g in children_of(c))), None)
         if among is not None and among.i > tok.i:
             clause_end = max(t.i for t in subtree_of(verb)) + 1
-            names = [token_at(doc, k) for k in range(among.i + 2, clause_end)
+            # (the list ends at the next verb or preposition: "..., among them A and B, according to C")
+            end = next((k for k in range(among.i + 2, clause_end)
+                        if token_at(doc, k).pos_ in ("VERB", "AUX", "ADP", "SCONJ")), clause_end)
+            names = [token_at(doc, k) for k in range(among.i + 2, end)
                      if token_at(doc, k).pos_ == "PROPN" and token_at(doc, k).dep_ not in ("compound", "flat")]
             if names:
                 return names, True
@@ -354,7 +357,7 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         return (agents, "subject-control") if agents else None
     if dep == "advcl" and verb.tag_ in ("VBG", "VBN") and not any(c.dep_ == "mark" for c in children_of(verb)):
         if is_passive(head) and verb.tag_ == "VBG" and any(c.dep_ == "agent" for c in children_of(head)) \
-                and not token_at(verb.doc, verb.i - 1).is_punct:
+                and verb.i > 0 and not token_at(verb.doc, verb.i - 1).is_punct:
             # An active participle right after a passive's by-agent is the agent's doing: "were
             # produced by Acme using Timbre" (Acme uses Timbre; not "signed by X, calling for Y").
             agents = agents_of(head)

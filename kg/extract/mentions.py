@@ -425,9 +425,10 @@ class MentionTable:
                         toks[j].text in ("-", "–") and not toks[j - 1].whitespace_ and not toks[j].whitespace_
                         and j + 1 < sent.end and _capitalised(toks[j + 1])) or (
                         _plural_possessive_in_name(toks, j) and j + 1 < sent.end) or (
-                        # "Lanterns for the Drowned", "Department of the Interior"
+                        # "Lanterns for the Drowned", "Department of the Interior" (not into a name of
+                        # its own: "Dan Ortiz of the Austin Fire Department", "an Emmy for the HBO series")
                         toks[j].lower_ in ("of", "for") and j + 2 < sent.end and toks[j + 1].lower_ == "the"
-                        and _capitalised(toks[j + 2])) or (
+                        and _capitalised(toks[j + 2]) and (j + 2) not in self.by_token) or (
                         toks[j].lower_ == "the" and toks[j - 1].lower_ in ("of", "for") and j > i + 1
                         and j + 1 < sent.end and _capitalised(toks[j + 1])) or (
                         toks[j].lower_ in _NAME_JOINERS and j + 1 < sent.end and _capitalised(toks[j + 1])
@@ -618,8 +619,8 @@ class MentionTable:
     def for_token_within(self, tok: Token, outer: int) -> int | None:
         """The mention ``tok`` refers to by itself, when it lies inside the longer mention
         ``outer`` ("strong protections against *automated dubbing*": the dubbing, not the
-        protections); ``for_token`` gives ``outer`` for every token it covers. Not cached:
-        ``for_token`` keeps answering ``outer`` for ``tok`` (asked twice, it answers the same mention)."""
+        protections); ``for_token`` gives ``outer`` for every token it covers. Cached apart:
+        ``for_token`` keeps answering ``outer`` for ``tok``; asked twice, this answers the same mention."""
         key = (tok.i, outer)
         if key not in self._within_cache:
             self._within_cache[key] = self._resolve_token(tok, depth=0, outside=outer)
@@ -829,9 +830,24 @@ def _tokenizer_of(doc: Doc):
 
 
 def _plural_possessive_in_name(toks: Sequence[Token], j: int) -> bool:
-    """A plural possessive apostrophe inside a name: "Writers' Guild", "Publishers’ Rights Forum"."""
+    """A plural possessive apostrophe inside a name: "Writers' Guild", "Publishers’ Rights Forum"
+    (a common noun's plural; not a name's: "the Democrats' House majority", "the Beatles' Abbey Road")."""
     return (toks[j].text in ("'", "’") and j > 0 and toks[j - 1].text.endswith("s") and not toks[j - 1].whitespace_
-            and toks[j - 1].text[:1].isupper() and j + 1 < len(toks) and _capitalised(toks[j + 1]))
+            and toks[j - 1].text[:1].isupper() and j + 1 < len(toks) and _capitalised(toks[j + 1])
+            and _common_plural_owner(toks[j - 1], toks[j + 1]))
+
+
+def _common_plural_owner(tok: Token, after: Token) -> bool:
+    """A plural of a noun the lexicon knows ("Writers", "Publishers"), or a plural before a
+    union's or an association's last word ("Farmers' Union", "Stagewrights' Guild")."""
+    from kg.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    singular = tok.lower_[:-1]
+    suffix = lex.suffix_types.get(after.text)
+    return (tok.ent_type_ in ("", "ORG") and (singular in lex.role_types or singular in lex.head_types)) or (
+        suffix is not None and is_a(suffix, "Organization") and not is_a(suffix, "Company")
+        and not is_a(suffix, "GovernmentBody"))
 
 
 def _split_possessive(ent: Span) -> list[Span]:

@@ -306,9 +306,11 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         # "known for playing C in W": the role and the work are what one is known for (not the playing).
         objects = [arg]
         if frame.predicate == "knownFor" and arg.token.tag_ == "VBG" and arg.token.lemma_.lower() in _CASTING_VERBS:
-            roles = [c for c in children_of(arg.token) if c.dep_ == "dobj"]
+            # (a role is a name, a work no place: not "playing the guitar", "playing Hamlet in London")
+            roles = [c for c in children_of(arg.token) if c.dep_ == "dobj" and c.pos_ == "PROPN"]
             works = [g for t in [arg.token] + roles for c in children_of(t)
-                     if c.dep_ == "prep" and c.lower_ == "in" for g in children_of(c) if g.dep_ == "pobj"]
+                     if c.dep_ == "prep" and c.lower_ == "in" for g in children_of(c)
+                     if g.dep_ == "pobj" and g.ent_type_ not in ("GPE", "LOC", "FAC")]
             works += [c for w in works for c in children_of(w) if c.dep_ == "appos"]
             objects = [Arg(t, "gerund-object") for t in roles + works] or objects
         for sb in subjects:
@@ -506,7 +508,9 @@ def _membership(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     "counts X among its members" → X memberOf the organisation; works listed by their author:
     "whose plays include X" → the author is known for X."""
     cls = lex.noun_class(tok.lemma_.lower())
-    work = cls is not None and is_a(cls, "CreativeWork")
+    # (works only as "whose novels include X": "her favourite novels include X" are no works of hers)
+    work = cls is not None and is_a(cls, "CreativeWork") and any(c.lower_ == "whose" for c in children_of(tok)) \
+        and not any(c.dep_ == "amod" for c in children_of(tok))
     if tok.tag_ != "NNS" or not (tok.lemma_.lower() == "member" or work):
         return
     poss = next((c for c in children_of(tok) if c.dep_ == "poss"), None)
