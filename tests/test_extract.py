@@ -265,9 +265,9 @@ class TestNewsConventions:
         assert ("guild", "sued", "Orbital Studios") in got
         assert not any("BERLIN" in s for s, _, _ in got)
         # a press release's: "CITY, Region, Month D, YYYY /Wire/ -- "
-        got = triples("LEEDS, England, June 3, 2025 /Wirefront/ -- The Harlowe Film Archive today announced a "
-                      "partnership with Halide Labs.")
-        assert ("Harlowe Film Archive", "partneredWith", "Halide Labs") in got, got
+        got = triples("LEEDS, England, June 3, 2025 /Wirelink/ -- The Bexley Film Archive today announced a "
+                      "partnership with Lumen Forge.")
+        assert ("Bexley Film Archive", "partneredWith", "Lumen Forge") in got, got
         assert not any(s in ("LEEDS", "England") for s, _, _ in got), got
 
     def test_titles_are_not_part_of_names(self, extract):
@@ -853,7 +853,7 @@ def test_a_generational_suffix_belongs_to_the_name(extract):
     assert ex.mentions[later.antecedent].text == "Tom Reyes, Jr.", names
 
 
-@pytest.mark.parametrize("text", ["Dana Lowe won the election for the post of mayor.",
+@pytest.mark.parametrize("text", ["Ruth Ellery won the election for the post of mayor.",
                                   "Marta Quill won the match against her rival."])
 def test_winning_an_event_secures_nothing(triples, text):
     assert not [t for t in triples(text) if t[1] == "secured"]
@@ -900,8 +900,8 @@ def test_a_capitalised_run_keeps_what_was_known_of_the_name_inside_it(extract):
 
 
 def test_a_plural_possessive_inside_a_name_is_part_of_it(extract):
-    names = {m.text: m.cls for m in extract("The Publishers' Rights Forum welcomed the report.").mentions if m.kind == "name"}
-    assert names == {"Publishers' Rights Forum": "Organization"}, names
+    names = {m.text: m.cls for m in extract("The Publishers' Licensing Forum welcomed the report.").mentions if m.kind == "name"}
+    assert names == {"Publishers' Licensing Forum": "Organization"}, names
     # (also when NER found the name: no owner "National Farmers" of a "Union")
     names = {m.text for m in extract("The National Farmers' Union welcomed the report.").mentions if m.kind == "name"}
     assert names == {"National Farmers' Union"}, names
@@ -914,36 +914,36 @@ def test_an_object_pronoun_is_not_its_own_clause_subject(triples):
 
 
 def test_of_the_joins_a_title(extract):
-    names = {m.text for m in extract("Her album Lanterns for the Drowned was released by Gullwing Records.").mentions}
-    assert "Lanterns for the Drowned" in names, names
+    names = {m.text for m in extract("Her album Songs for the Harbour was released by Bramble Records.").mentions}
+    assert "Songs for the Harbour" in names, names
 
 
 def test_names_apposed_to_a_counted_description_are_each_of_them(triples):
-    got = triples("Three of the agency's photographers, Nadia Ferro, Callum Birch and Yusuf Tembo, joined the suit.")
-    for name in ("Nadia Ferro", "Callum Birch", "Yusuf Tembo"):
+    got = triples("Three of the agency's photographers, Ines Carvalho, Rory Dunmore and Idris Kamara, joined the suit.")
+    for name in ("Ines Carvalho", "Rory Dunmore", "Idris Kamara"):
         assert (name, "joined", "suit") in got, got
         assert (name, "worksFor", "agency") in got, got
 
 
 def test_members_of_an_organisation_named_after_the_role(triples):
-    got = triples("Two members of the committee, Lord Fenwick Ash and Baroness Miriam Odum, set out their objections.")
-    assert {("Fenwick Ash", "memberOf", "committee"), ("Miriam Odum", "memberOf", "committee")} <= got, got
+    got = triples("Two members of the committee, Lord Simon Ashe and Baroness Clara Mott, set out their objections.")
+    assert {("Simon Ashe", "memberOf", "committee"), ("Clara Mott", "memberOf", "committee")} <= got, got
 
 
 @pytest.mark.parametrize("text, member, org", [
-    ("The Coalition for Open Models, an industry group whose members include Orrery, criticised the lawsuit.",
-     "Orrery", "Coalition for Open Models"),
-    ("The Alliance for British Technology, a trade group that counts Stratum Foundry among its members, warned against the plan.",
-     "Stratum Foundry", "Alliance for British Technology"),
-    ("The council, the trade body of which Marlstone is a founding member, praised the deal.", "Marlstone", "council"),
+    ("The Coalition for Common Datasets, an industry group whose members include Quillon, criticised the lawsuit.",
+     "Quillon", "Coalition for Common Datasets"),
+    ("The Alliance for Digital Industry, a trade group that counts Basalt Works among its members, warned against the plan.",
+     "Basalt Works", "Alliance for Digital Industry"),
+    ("The council, the trade body of which Holloway is a founding member, praised the deal.", "Holloway", "council"),
 ])
 def test_members_listed_by_their_organisation(triples, text, member, org):
     assert (member, "memberOf", org) in triples(text)
 
 
 @pytest.mark.parametrize("text, person, org", [
-    ("The deal was criticised by Leonie Monti, who teaches law at Ravensmoor University.", "Leonie Monti", "Ravensmoor University"),
-    ("Elspeth Carr has written for the Northmoor Echo for 15 years.", "Elspeth Carr", "Northmoor Echo"),
+    ("The deal was criticised by Petra Lindqvist, who teaches law at Ashcombe University.", "Petra Lindqvist", "Ashcombe University"),
+    ("Greta Hune has written for the Ashby Echo for 15 years.", "Greta Hune", "Ashby Echo"),
 ])
 def test_teaching_at_and_writing_for_an_organisation_is_working_for_it(triples, text, person, org):
     assert (person, "worksFor", org) in triples(text)
@@ -979,11 +979,11 @@ def test_an_agency_is_no_government_body_by_its_name_alone(triples, extract):
 
 @pytest.mark.parametrize("text, org", [
     # the previous sentence's subject is a lawsuit: what has a president is the union
-    ("The suit was welcomed by the Editorial Photographers Union. Its president, Lorna Rook, said the case mattered.",
-     "Editorial Photographers Union"),
+    ("The suit was welcomed by the Independent Camera Workers Union. Its president, Ada Penhale, said the case mattered.",
+     "Independent Camera Workers Union"),
     # the main clause's subject, not the last member listed
-    ("The Producers Council represents 14 studios, including Acme Pictures and Globex Studios. Its president, Jan Orm, "
-     "praised the deal.", "Producers Council"),
+    ("The Broadcasters Council represents 14 studios, including Acme Pictures and Globex Studios. Its president, Nils Berg, "
+     "praised the deal.", "Broadcasters Council"),
 ])
 def test_its_before_a_role_noun_is_an_organisation(triples, text, org):
     got = triples(text)
@@ -991,7 +991,7 @@ def test_its_before_a_role_noun_is_an_organisation(triples, text, org):
 
 
 def test_a_participle_right_after_a_passives_agent_is_the_agents_doing(triples):
-    assert ("Doublure", "uses", "Timbre") in triples("The foreign-language versions were produced by Doublure using Timbre.")
+    assert ("Revoice", "uses", "Vocalis") in triples("The foreign-language versions were produced by Revoice using Vocalis.")
     # (after a comma it is the sentence subject's: the letter calls for a pause)
     assert ("letter", "urges", "pause") in triples("The letter was signed by 400 artists, calling for a pause.")
 
@@ -1007,10 +1007,10 @@ def test_making_a_technology_develops_it_and_an_open_relation_reads_as_written(t
 
 
 def test_a_counted_singular_shares_the_plural_coordinated_after_it(extract, triples):
-    text = "The Forum, which represents 85 book and magazine publishers, welcomed the report."
-    assert ("Forum", "represents", "85 book and magazine publishers") in triples(text)
+    text = "The Forum, which represents 120 book and magazine publishers, welcomed the report."
+    assert ("Forum", "represents", "120 book and magazine publishers") in triples(text)
     types = {m.text: m.cls for m in extract(text).mentions}
-    assert is_a(types["85 book and magazine publishers"], "Organization"), types
+    assert is_a(types["120 book and magazine publishers"], "Organization"), types
     # each counted: two groups
     got = triples("The firm hired 6,500 staff and 300 volunteers.", asserted=False)
     assert {o for s, p, o in got if p == "open:hire"} == {"6,500 staff", "300 volunteers"}, got
@@ -1029,28 +1029,28 @@ def test_a_hyphenated_particle_modifier_is_part_of_the_phrase(triples):
 
 def test_among_them_names_after_role_nouns_are_members_of_the_subject(triples):
     got = triples("More than 3,000 translators and authors have signed the campaign's founding pledge, among them the "
-                  "translator Ileana Vosk, the narrator Rowan Okpara and the poet Tunde Ellison.")
-    for name in ("Ileana Vosk", "Rowan Okpara", "Tunde Ellison"):
+                  "translator Mirela Stan, the narrator Keir Abara and the poet Femi Lowe.")
+    for name in ("Mirela Stan", "Keir Abara", "Femi Lowe"):
         assert (name, "signed", "campaign's founding pledge") in got, got
     assert not [t for t in got if t[0] != t[2] and t[1] == "open:sign"], got  # the names are no objects
 
 
 def test_the_publisher_of_a_list_of_titles_and_an_owner(triples):
-    got = triples("Marlstone News Group, the publisher of the Ardley Courier, the Northmoor Echo and eleven other "
+    got = triples("Holloway News Group, the publisher of the Kenton Courier, the Ashby Echo and eleven other "
                   "regional titles, has signed a deal.")
-    assert {("Ardley Courier", "releasedBy", "Marlstone News Group"),
-            ("Northmoor Echo", "releasedBy", "Marlstone News Group")} <= got, got
+    assert {("Kenton Courier", "releasedBy", "Holloway News Group"),
+            ("Ashby Echo", "releasedBy", "Holloway News Group")} <= got, got
     # (an apposition far from its head is no list continuing it)
     got = triples("Alongside his medals, the new Lieutenant Governor is a member of the Order of Canada, the Alberta "
                   "Order of Excellence and the Order of St. John.")
     assert not [t for t in got if t[0].startswith(("Alberta", "Order"))], got
-    assert ("Eastmarch Times", "memberOf", "Threlkeld Press") in triples(
-        "Threlkeld Press, which owns the Eastmarch Times, rejected the approach.")
+    assert ("Southvale Times", "memberOf", "Oakridge Press") in triples(
+        "Oakridge Press, which owns the Southvale Times, rejected the approach.")
 
 
 def test_known_for_playing_a_role_in_a_work(triples):
-    got = triples("Joaquin Ferro is best known for playing Inspector Hal Brannock in the crime series Cold Harbour Road.")
-    assert {("Joaquin Ferro", "knownFor", "Cold Harbour Road"), ("Joaquin Ferro", "knownFor", "Hal Brannock")} <= got, got
+    got = triples("Mateo Quiroga is best known for playing Inspector Walt Krieger in the crime series Saltmarsh Lane.")
+    assert {("Mateo Quiroga", "knownFor", "Saltmarsh Lane"), ("Mateo Quiroga", "knownFor", "Walt Krieger")} <= got, got
     assert not [t for t in got if t[1] == "knownFor" and t[2].startswith("playing")], got
 
 
@@ -1088,59 +1088,59 @@ def test_defending_a_decision_supports_it_a_title_is_no_stance(triples):
 
 
 def test_collectives_charters_and_browsers_are_typed(triples, extract):
-    got = triples("The collective, a cooperative of about 180 comic artists, was founded in 2019 by Ximena Vald.")
-    assert ("Ximena Vald", "founded", "collective") in got, got
-    types = {m.text: m.cls for m in extract("Quintessa Systems, whose Corvid browser most of you use, signed the "
-                                            "Restoration Transparency Charter.").mentions}
-    assert types["whose Corvid browser"] == "Technology" and is_a(types["Restoration Transparency Charter"], "Document"), types
+    got = triples("The collective, a cooperative of about 90 comic artists, was founded in 2019 by Lucia Brenn.")
+    assert ("Lucia Brenn", "founded", "collective") in got, got
+    types = {m.text: m.cls for m in extract("Solenne Systems, whose Magpie browser most of you use, signed the "
+                                            "Archive Honesty Charter.").mentions}
+    assert types["whose Magpie browser"] == "Technology" and is_a(types["Archive Honesty Charter"], "Document"), types
 
 
 def test_a_gerund_object_phrase_ends_before_its_apposition(triples):
-    got = triples("The studio began using Vistaform, an image generator developed by the company Pyrelight Systems.")
-    assert ("Vistaform", "developedBy", "Pyrelight Systems") in got and ("studio", "uses", "Vistaform") in got, got
+    got = triples("The studio began using Pictavo, an image generator developed by the company Emberline Systems.")
+    assert ("Pictavo", "developedBy", "Emberline Systems") in got and ("studio", "uses", "Pictavo") in got, got
 
 
 def test_a_recipient_is_no_part_of_what_is_licensed(triples):
-    got = triples("Wendlebury licensed its backlist of about 1,100 titles to Synoptica for three years.")
-    assert ("Wendlebury", "licensed", "backlist of about 1,100 titles") in got, got
+    got = triples("Alongside the settlement, Wendmoor licensed its backlist of about 1,100 titles to Synthetica for three years.")
+    assert ("Wendmoor", "licensed", "backlist of about 1,100 titles") in got, got
 
 
 def test_capitalised_roles_after_a_name_and_coordinated_roles(triples):
-    got = triples("The restoration is a milestone, said Dr Morwenna Treg, Director of the Harlowe Film Archive.")
-    assert ("Morwenna Treg", "leads", "Harlowe Film Archive") in got, got
-    got = triples("The archive matters, said Ludovica Ferne, co-founder and Chief Executive of Halide Labs.")
-    assert {("Ludovica Ferne", "founded", "Halide Labs"), ("Ludovica Ferne", "leads", "Halide Labs")} <= got, got
+    got = triples("The restoration is a milestone, said Dr Gwen Pascoe, Director of the Bexley Film Archive.")
+    assert ("Gwen Pascoe", "leads", "Bexley Film Archive") in got, got
+    got = triples("The archive matters, said Chiara Lotti, co-founder and Chief Executive of Lumen Forge.")
+    assert {("Chiara Lotti", "founded", "Lumen Forge"), ("Chiara Lotti", "leads", "Lumen Forge")} <= got, got
 
 
 def test_made_with_a_tool_uses_it(triples):
-    assert ("Ardis", "uses", "Anchorform") in triples("Ardis was built with Anchorform, a voice system.")
+    assert ("Veyra", "uses", "Steelquill") in triples("Veyra was built with Steelquill, a voice system.")
     assert not [t for t in triples("The cake was made with love.") if t[1] == "uses"]
 
 
 def test_awarded_to_drafted_by_and_chairing_a_panel(triples):
-    assert ("Sefa Armah", "secured", "prize") in triples("The prize has been awarded instead to the runner-up, Sefa Armah.")
-    assert ("Living Playwright Pledge", "releasedBy", "Stagewrights' Guild") in triples(
-        "The Living Playwright Pledge was drafted by the Stagewrights' Guild.")
-    assert ("Beatriz Wenner", "leads", "year's judging panel") in triples(
-        "Beatriz Wenner, who chaired this year's judging panel, resigned.")
+    assert ("Kwame Ofori", "secured", "prize") in triples("The prize has been awarded instead to the runner-up, Kwame Ofori.")
+    assert ("Human Author Pledge", "releasedBy", "Playwrights' Guild") in triples(
+        "The Human Author Pledge was drafted by the Playwrights' Guild.")
+    assert ("Helga Brandt", "leads", "year's judging panel") in triples(
+        "Helga Brandt, who chaired this year's judging panel, resigned.")
 
 
 def test_works_listed_by_their_author(triples):
-    got = triples("Acme hired the novelist Jacinta Ferreby, whose novels include The Chalk Tenement.")
-    assert ("Jacinta Ferreby", "knownFor", "Chalk Tenement") in got, got
+    got = triples("Acme hired the novelist Orla Quaid, whose novels include The Paper Orchard.")
+    assert ("Orla Quaid", "knownFor", "Paper Orchard") in got, got
     assert not [t for t in got if t[2].startswith("whose")], got
 
 
 def test_the_company_s_product_and_a_source_s_report(triples):
-    got = triples("Ferrocene Interactive, a games studio in Salford, will train Stridewell, the studio's tool for animating characters.")
-    assert ("Stridewell", "releasedBy", "Ferrocene Interactive") in got, got
+    got = triples("Cobalt Interactive, a games studio in Bolton, will train Gaitmaker, the studio's tool for animating characters.")
+    assert ("Gaitmaker", "releasedBy", "Cobalt Interactive") in got, got
     # (the report is no name after the comma: China is the next clause's subject)
     got = triples("According to Amnesty's 2008 report, China executed at least 1,718 people.")
     assert [t for t in got if t[1] == "releasedBy"] == [("Amnesty's 2008 report", "releasedBy", "Amnesty")], got
 
 
 def test_a_role_as_subject_of_a_copula(triples):
-    assert ("Jacinta Ferreby", "leads", "guild") in triples("The guild's Honorary President is the playwright Jacinta Ferreby.")
+    assert ("Orla Quaid", "leads", "guild") in triples("The guild's Honorary President is the playwright Orla Quaid.")
     assert ("Jane Doe", "leads", "union") in triples("The union's president is Jane Doe.")
 
 

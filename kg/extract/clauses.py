@@ -88,7 +88,7 @@ def conjuncts(tok: Token) -> list[Token]:
             if c.dep_ == "conj" and (c.pos_ in NOMINAL_POS or c.pos_ == tok.pos_):
                 out.append(c)
                 stack.append(c)
-            # "the Ardley Courier, the Northmoor Echo and eleven other titles": a list whose second
+            # "the Dunmere Gazette, the Westmark Herald and eleven other titles": a list whose second
             # name the parser made an apposition of the first (it goes on with "and ...").
             elif c.dep_ == "appos" and c.pos_ == "PROPN" and t.pos_ == "PROPN" and any(
                     g.dep_ == "conj" for g in children_of(c)) and any(g.dep_ == "cc" for g in children_of(c)) \
@@ -216,7 +216,7 @@ def group_end(tok: Token) -> int | None:
     doc = tok.doc
     if tok.pos_ == "NOUN" and tok.tag_ == "NN" and any(
             c.dep_ == "nummod" and c.lower_ not in ("1", "one") for c in children_of(tok)):
-        # "85 book and magazine publishers", "6,500 staff and freelance photographers": a counted
+        # "40 book and music publishers", "6,500 staff and freelance photographers": a counted
         # singular shares the plural head coordinated right after it, with only its modifiers
         # between (not "6,500 staff and 300 volunteers", each counted).
         conj = next((c for c in children_of(tok) if c.dep_ == "conj" and c.tag_ == "NNS"), None)
@@ -359,7 +359,7 @@ def _controller(verb: Token) -> tuple[list[Arg], str] | None:
         if is_passive(head) and verb.tag_ == "VBG" and any(c.dep_ == "agent" for c in children_of(head)) \
                 and verb.i > 0 and not token_at(verb.doc, verb.i - 1).is_punct:
             # An active participle right after a passive's by-agent is the agent's doing: "were
-            # produced by Acme using Timbre" (Acme uses Timbre; not "signed by X, calling for Y").
+            # produced by Acme using Vocalis" (Acme uses Vocalis; not "signed by X, calling for Y").
             agents = agents_of(head)
             return (agents, "participle") if agents else None
         if is_passive(head):

@@ -128,7 +128,7 @@ def _governing_subject(doc: Doc, table: MentionTable, m: MentionSpan) -> int | N
 def _role_holder(doc: Doc, table: MentionTable, m: MentionSpan, before: list, sent_of: dict[int, int],
                  s_here: int) -> int | None:
     """For "its" before a role noun ("its president", "its chief executive"): the closest
-    organisation in this or the previous sentence: a main clause's subject first ("The FSPC
+    organisation in this or the previous sentence: a main clause's subject first ("The council
     represents 14 studios, including A and B. Its president"), else the closest one."""
     owned = head_of(token_at(doc, m.head))
     if owned.lemma_.lower() not in table.lex.roles and not any(

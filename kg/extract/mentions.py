@@ -425,7 +425,7 @@ class MentionTable:
                         toks[j].text in ("-", "–") and not toks[j - 1].whitespace_ and not toks[j].whitespace_
                         and j + 1 < sent.end and _capitalised(toks[j + 1])) or (
                         _plural_possessive_in_name(toks, j) and j + 1 < sent.end) or (
-                        # "Lanterns for the Drowned", "Department of the Interior" (not into a name of
+                        # "Songs for the Harbour", "Department of the Interior" (not into a name of
                         # its own: "Dan Ortiz of the Austin Fire Department", "an Emmy for the HBO series")
                         toks[j].lower_ in ("of", "for") and j + 2 < sent.end and toks[j + 1].lower_ == "the"
                         and _capitalised(toks[j + 2]) and (j + 2) not in self.by_token) or (
@@ -789,7 +789,7 @@ class MentionTable:
         m = MentionSpan(start, end, "nominal", head.i)
         last = token_at(doc, end - 1)
         if head.tag_ == "NN" and last.dep_ == "conj" and head_of(last).i == head.i and last.tag_ == "NNS":
-            head, lemma = last, last.lemma_.lower()  # "85 book and magazine publishers" are publishers
+            head, lemma = last, last.lemma_.lower()  # "40 book and music publishers" are publishers
         prev = token_at(doc, head.i - 1).lemma_.lower() if head.i > start else ""
         cls = lex.noun_class(lemma, prev, of_lemma(head))
         if cls is None and head.tag_ == "VBG":
@@ -839,7 +839,7 @@ def _plural_possessive_in_name(toks: Sequence[Token], j: int) -> bool:
 
 def _common_plural_owner(tok: Token, after: Token) -> bool:
     """A plural of a noun the lexicon knows ("Writers", "Publishers"), or a plural before a
-    union's or an association's last word ("Farmers' Union", "Stagewrights' Guild")."""
+    union's or an association's last word ("Farmers' Union", "Playwrights' Guild")."""
     from kg.lexicon import load_lexicon
 
     lex = load_lexicon()
@@ -1093,7 +1093,7 @@ def _np_bounds(head: Token, table: MentionTable) -> tuple[int | None, int]:
         for child in rights_of(head):
             if child.dep_ in ("dobj", "prt", "attr"):
                 # (the object's own phrase, without an apposition or clause about it: "using
-                # Vistaform, an image generator developed by X" is "using Vistaform")
+                # Pictavo, an image generator developed by X" is "using Pictavo")
                 end = _np_bounds(child, table)[1] if child.pos_ in ("NOUN", "PROPN") else None
                 right = max(right, end if end is not None else max(t.i for t in subtree_of(child)) + 1)
                 break

@@ -430,7 +430,7 @@ def _possessive(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
 
 def _definite_organisation(tok: Token, lex: Lexicon) -> bool:
     """"the company", "the studio": a definite description of an organisation, which coreference
-    ties to its name ("Bedtrack, the company's generator")."""
+    ties to its name ("Loopkit, the company's generator")."""
     cls = lexicon_class(tok, lex) if tok.pos_ == "NOUN" else None
     return cls is not None and is_a(cls, "Organization") and any(
         d.dep_ == "det" and d.lower_ in ("the", "this") for d in children_of(tok))
@@ -647,7 +647,7 @@ def _roles(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
 
 
 def _part_at(tok: Token) -> Iterator[Candidate]:
-    """"the Centre for Creative Economy Studies at Hollinsford University": a named body at a
+    """"the Centre for Creative Economy Studies at Ashcombe University": a named body at a
     named organisation is part of it (selection.tsv keeps it to organisations)."""
     if tok.pos_ != "PROPN" or tok.dep_ in ("compound", "flat"):
         return
