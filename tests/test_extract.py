@@ -1160,3 +1160,8 @@ def test_review_cases_of_the_new_name_and_relation_rules(extract, triples):
     assert not [t for t in triples("The deal was made with Acme Corp last year.") if t[1] == "uses"]
     types = {m.text: m.cls for m in extract("Acme installed solar panels on the roof.").mentions}
     assert not is_a(types.get("solar panels", "Concept"), "Organization"), types
+
+
+def test_writing_for_a_paper_that_something_is_so_is_no_job(triples):
+    got = triples("Senator Jane Doe wrote for the Washington Post that the bill was flawed.")
+    assert not [t for t in got if t[1] == "worksFor"], got

@@ -300,6 +300,9 @@ def clause_relations(clause: Clause, lex: Lexicon) -> Iterator[Candidate]:
         # urges it, "called the election for X" (a direct object) does not.
         if frame.intransitive and clause.patients and not clause.passive:
             continue
+        # Writing for a paper that S is an op-ed, not a job: "wrote for the Post that the bill was flawed".
+        if frame.predicate == "worksFor" and clause.complement is not None:
+            continue
         subjects = patients if (frame.patient or (clause.passive and frame.pos == "ADJ")) else agents
         if frame.pos == "ADJ" and not clause.passive:
             subjects = agents or patients
