@@ -497,7 +497,7 @@ def whose_antecedent(whose: Token) -> Token | None:
     return None
 
 
-def _relative_antecedent(verb: Token) -> Token:
+def _relative_clause_noun(verb: Token) -> Token:
     """The noun a relative clause's verb modifies, or the name that noun describes ("Acme, a
     group whose members ..." → Acme); the verb itself when it heads no relative clause."""
     if verb.dep_ != "relcl":
@@ -533,7 +533,7 @@ def _membership(tok: Token, lex: Lexicon) -> Iterator[Candidate]:
     elif poss.lower_ in ("its", "their"):
         # the organisation is the clause's subject (a relative pronoun: what the clause modifies)
         subject = next((c for c in children_of(verb) if c.dep_ == "nsubj"), None)
-        org = _relative_antecedent(verb) if subject is not None and subject.lower_ in ("that", "which", "who") \
+        org = _relative_clause_noun(verb) if subject is not None and subject.lower_ in ("that", "which", "who") \
             else subject if subject is not None and subject.i != tok.i else poss
     else:
         org = poss
@@ -587,7 +587,7 @@ def _role_organisations(noun: Token) -> list[Arg]:
     if noun.dep_ == "attr" and verb.dep_ == "relcl" and any(
             c.dep_ == "prep" and c.lower_ == "of" and any(g.lower_ in ("which", "whom") for g in children_of(c))
             for c in children_of(verb)):
-        out.append(Arg(_relative_antecedent(verb), "role-whose"))
+        out.append(Arg(_relative_clause_noun(verb), "role-whose"))
     return out
 
 
